@@ -1,0 +1,343 @@
+"""Shared machinery of the skSIG estimators: validation, device, seeding, the training loop,
+sampling and H_M scoring. Subclasses supply the model (``_build``) and one optimisation step
+(``_step``), as scikit-learn's ``mixture/_base.py`` does for its mixtures.
+"""
+
+import copy
+import math
+import time
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, DensityMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._hm import log_mean_prob
+from ._likelihoods import Gaussian, make_likelihood
+
+# Final learning rate of the cosine decay, as a fraction of ``learning_rate``.
+_LR_FINAL = 1e-2
+# How often (in steps) the loss is checked for divergence.
+_CHECK_EVERY = 100
+
+
+def _seed_from(random_state):
+    """An integer seed from a sklearn ``random_state`` (int, RandomState or None)."""
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def _derive(seed, *salt):
+    """An independent 63-bit torch seed for the stream named by ``salt``."""
+    state = np.random.SeedSequence([seed, *salt]).generate_state(2, np.uint32)
+    return int(state.view(np.uint64)[0] >> 1)
+
+
+def _cpu_generator(seed):
+    return torch.Generator().manual_seed(seed)
+
+
+class BaseSemiImplicit(DensityMixin, BaseEstimator):
+    """Base class of the skSIG estimators (not for direct use)."""
+
+    _parameter_constraints = {
+        "M": [Interval(Integral, 1, None, closed="left")],
+        "sigma": [Interval(Real, 0, None, closed="neither")],
+        "likelihood": [StrOptions({"gaussian", "poisson", "bernoulli"})],
+        "n_latent": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like"],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "sigma_init": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "anneal_fraction": [Interval(Real, 0, 1, closed="both")],
+        "n_eval_samples": [Interval(Integral, 1, None, closed="left")],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    # ------------------------------------------------------------------ validation
+    def _device(self):
+        if self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            device = torch.device(self.device)
+        except RuntimeError as exc:
+            raise ValueError(f"Invalid device {self.device!r}: {exc}") from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device={self.device!r} was requested but CUDA is not available.")
+        return device
+
+    def _validate_X(self, X, reset):
+        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
+        make_likelihood(self.likelihood, self.sigma).check(X)
+        return X
+
+    def _check_hidden(self):
+        sizes = tuple(np.ravel(self.hidden_layer_sizes))
+        if not all(isinstance(s, (Integral, np.integer)) and s >= 1 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}."
+            )
+        return tuple(int(s) for s in sizes)
+
+    # ------------------------------------------------------------------ data <-> tensors
+    def _to_tensor(self, X, device):
+        """Training/scoring coordinates: Gaussian data are centred on ``shift_`` in float64
+        first, so float32 keeps its precision for data far from the origin."""
+        return torch.as_tensor(np.asarray(X, dtype=np.float64) - self.shift_, dtype=torch.float32).to(device)
+
+    def _theta(self, n, seed, device):
+        """``n`` draws of theta (in training coordinates) from z drawn on the CPU, so the same
+        seed gives the same theta on every device."""
+        z = torch.randn(n, self.transform_.n_latent, generator=_cpu_generator(seed))
+        with torch.no_grad():
+            return self.transform_.to(device)(z.to(device))
+
+    # ------------------------------------------------------------------ schedules
+    def _sigma_at(self, t, total, anneal):
+        """Geometric annealing of the Gaussian sigma from ``sigma_start_`` to ``sigma`` over the
+        first ``anneal_fraction`` of the steps: coarse-to-fine is what finds every mode."""
+        if not anneal or self.sigma_start_ <= self.sigma:
+            return float(self.sigma)
+        span = self.anneal_fraction * total
+        frac = 1.0 if span <= 0 else min(1.0, t / span)
+        return float(self.sigma_start_ * (self.sigma / self.sigma_start_) ** frac)
+
+    @staticmethod
+    def _lr_factor(t, total):
+        """Cosine decay of the learning rate to ``_LR_FINAL`` of its start."""
+        frac = min(1.0, t / max(1, total))
+        return _LR_FINAL + (1 - _LR_FINAL) * 0.5 * (1 + math.cos(math.pi * frac))
+
+    # ------------------------------------------------------------------ fitting
+    def _initialize(self, X, device):
+        self._seed = _seed_from(self.random_state)
+        lik = make_likelihood(self.likelihood, self.sigma)
+        if isinstance(lik, Gaussian):
+            self.shift_ = X.mean(axis=0)
+            std = X.std(axis=0)
+            scale = np.where(std > 0, std, 1.0)
+            loc = np.zeros(X.shape[1])
+            spread = math.sqrt(float(np.mean(X.var(axis=0))))
+            auto = spread if spread > 0 else float(self.sigma)
+            self.sigma_start_ = float(auto if self.sigma_init == "auto" else self.sigma_init)
+        else:
+            self.shift_ = np.zeros(X.shape[1])
+            loc, scale = lik.inverse_mean(X.mean(axis=0)), np.ones(X.shape[1])
+            self.sigma_start_ = float(self.sigma)
+        torch_gen = _cpu_generator(_derive(self._seed, 0))
+        self._build(X.shape[1], loc, scale, torch_gen)
+        self._to_device(device)
+        self.n_iter_ = 0
+        self.loss_curve_ = []
+
+    def _train(self, X, steps, total, anneal, salt):
+        """Run ``steps`` optimisation steps; the schedules are evaluated at
+        ``n_iter_ + k`` of ``total`` steps."""
+        device = self._device()
+        self._to_device(device)
+        data = self._to_tensor(X, device)
+        gen = torch.Generator(device=device).manual_seed(_derive(self._seed, 1, salt))
+        losses = torch.empty(steps, device=device)
+        start_iter, t0 = self.n_iter_, time.perf_counter()
+        report = max(1, steps // 10) if self.verbose == 1 else _CHECK_EVERY
+        for k in range(steps):
+            t = start_iter + k if anneal != "off" else k
+            sigma_t = self._sigma_at(t, total, anneal != "off")
+            lr_factor = self._lr_factor(t, total)
+            idx = torch.randint(data.shape[0], (self.batch_size,), generator=gen, device=device)
+            losses[k] = self._step(data[idx], sigma_t, lr_factor, gen)
+            if (k + 1) % _CHECK_EVERY == 0 or k + 1 == steps:
+                self._check_finite(losses[: k + 1], start_iter)
+            if self.verbose and ((k + 1) % report == 0 or k + 1 == steps):
+                elapsed = time.perf_counter() - t0
+                print(
+                    f"[{type(self).__name__}] step {start_iter + k + 1}: loss {losses[k].item():.4f}, "
+                    f"sigma {sigma_t:.4g}, elapsed {elapsed:.1f}s, "
+                    f"remaining {elapsed / (k + 1) * (steps - k - 1):.1f}s",
+                    flush=True,
+                )
+        self.n_iter_ += steps
+        self.loss_curve_ = list(self.loss_curve_) + losses.cpu().tolist()
+
+    def _check_finite(self, losses, start_iter):
+        bad = ~torch.isfinite(losses)
+        if bool(bad.any()):
+            step = start_iter + int(bad.nonzero()[0, 0]) + 1
+            raise FloatingPointError(
+                f"{type(self).__name__} diverged: the loss became non-finite at step {step}. "
+                "Lower learning_rate, or rescale the data."
+            )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the model to ``X`` by minimising the H_M bound (eq. 6) with Adam.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._check_hidden()
+        warm = self.warm_start and hasattr(self, "transform_")
+        X = self._validate_X(X, reset=not warm)
+        if not warm:
+            self._initialize(X, self._device())
+        self._train(X, self.max_iter, self.max_iter, anneal="off" if warm else "fit", salt=self.n_iter_)
+        return self
+
+    def partial_fit(self, X, y=None):
+        """Continue training on ``X`` for one pass (``ceil(n_samples / batch_size)`` steps).
+
+        The sigma and learning-rate schedules continue from ``n_iter_`` as if the calls together
+        were one ``fit`` of ``max_iter`` steps; past ``max_iter`` they stay at their final values.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        first = not hasattr(self, "transform_")
+        if first:
+            self._validate_params()
+            self._check_hidden()
+        X = self._validate_X(X, reset=first)
+        if first:
+            self._initialize(X, self._device())
+        steps = math.ceil(X.shape[0] / self.batch_size)
+        self._train(X, steps, self.max_iter, anneal="partial", salt=self.n_iter_)
+        return self
+
+    # ------------------------------------------------------------------ model use
+    def _sample_seed(self, random_state):
+        return _seed_from(self.random_state if random_state is None else random_state)
+
+    def sample_theta(self, n_samples=1, random_state=None):
+        """Draw ``theta = T_phi(z)``, ``z ~ N(0, I)`` from the implicit mixing distribution.
+
+        ``theta`` is returned as the likelihood's mean parameter: the Gaussian mean, the
+        Poisson rate or the Bernoulli probability.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of draws.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draws; ``None`` uses the estimator's ``random_state``.
+
+        Returns
+        -------
+        theta : ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        theta = self._theta(n_samples, self._sample_seed(random_state), self._device())
+        lik = make_likelihood(self.likelihood, self.sigma)
+        return lik.mean(theta).cpu().double().numpy() + self.shift_
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw ``x ~ p(x | theta)``, ``theta ~ p_phi(theta)`` from the fitted model (eq. 3).
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draws; ``None`` uses the estimator's ``random_state``.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            Float64 for the Gaussian likelihood, int64 counts or bits otherwise.
+        """
+        check_is_fitted(self)
+        seed = self._sample_seed(random_state)
+        theta = self._theta(n_samples, seed, self._device()).cpu()
+        lik = make_likelihood(self.likelihood, self.sigma)
+        x = lik.sample(theta, _cpu_generator(_derive(seed, 1))).double().numpy()
+        return x.astype(np.int64) if lik.discrete else x + self.shift_
+
+    def score_samples(self, X):
+        """Log-density bound of each sample: ``log 1/M' sum_j p(x | theta_j)`` (eq. 6).
+
+        ``M' = n_eval_samples`` draws of theta, fixed by the fitted seed, so a row's score does
+        not depend on the other rows and scores of models trained with different ``M`` compare
+        on the same footing. By Lemma 1 its mean is an upper bound of the cross-entropy's negative
+        that tightens as ``n_eval_samples`` grows. With the Gaussian likelihood it is exactly a
+        Gaussian kernel density estimate (bandwidth ``sigma``) over the theta draws.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        device = self._device()
+        theta = self._theta(self.n_eval_samples, _derive(self._seed, 2), device)
+        lik = make_likelihood(self.likelihood, self.sigma)
+        return log_mean_prob(lik, self._to_tensor(X, device), theta).cpu().double().numpy()
+
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples` over the rows of ``X`` (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    # ------------------------------------------------------------------ persistence
+    def _modules(self):
+        return [name for name, value in vars(self).items() if isinstance(value, torch.nn.Module)]
+
+    def _to_device(self, device):
+        for name in self._modules():
+            getattr(self, name).to(device)
+        for opt in self._optimizers():
+            for state in opt.state.values():
+                for key, value in state.items():
+                    if torch.is_tensor(value) and key != "step":
+                        state[key] = value.to(device)
+
+    def _optimizers(self):
+        return [v for v in vars(self).values() if isinstance(v, torch.optim.Optimizer)]
+
+    def __getstate__(self):
+        """Pickle with every tensor on the CPU, so a model fitted on a GPU loads anywhere."""
+        state = super().__getstate__()
+        if any(p.is_cuda for m in self._modules() for p in getattr(self, m).parameters()):
+            clone = copy.copy(self)
+            clone.__dict__ = copy.deepcopy(self.__dict__)
+            clone._to_device(torch.device("cpu"))
+            state = BaseEstimator.__getstate__(clone)
+        return state

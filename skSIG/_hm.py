@@ -1,0 +1,73 @@
+"""The Monte-Carlo cross-entropy bound H_M (paper eq. 6), shared by every estimator.
+
+``H_M = -1/N sum_i log 1/M sum_j p(x_i | theta_j)``. Everything is done in log space with a
+log-sum-exp whose shifted terms are clamped at ``_FLOOR`` before ``exp``: after subtracting the
+row maximum such terms are below float32 resolution of the sum anyway, and torch's CPU ``exp``
+is ~40x slower on inputs below about -88 (see shared/FINDINGS.md), so the clamp decides whether
+scoring runs near the matmul rate.
+"""
+
+import math
+
+import torch
+
+_FLOOR = -80.0
+# Elements of one (rows x M) block in score_samples: 4 MiB of float32 stays in cache for the
+# element-wise passes and keeps peak memory independent of N.
+_BLOCK_ELEMENTS = 1 << 20
+
+
+class _AffineLogSumExp(torch.autograd.Function):
+    """``logsumexp_j(x_i . W_j + b_j)`` for every row, without keeping the logits.
+
+    ``x: (N, D), W: (M, D), b: (M,) -> (N,)``. One fused function because the generic autograd
+    path spends most of a step transposing the ``N x M`` block; here the backward is two
+    contiguous matrix products on the stored softmax weights.
+    """
+
+    @staticmethod
+    def forward(ctx, x, W, b):
+        e = torch.addmm(b, x, W.T)  # [N, M]
+        m = e.amax(dim=1, keepdim=True)
+        e.sub_(m).clamp_(min=_FLOOR).exp_()
+        s = e.sum(dim=1, keepdim=True)
+        ctx.save_for_backward(x, W, e, s)
+        return (m + s.log()).squeeze(1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, W, e, s = ctx.saved_tensors
+        weights = e.mul_(grad[:, None] / s)  # softmax weights times the incoming gradient
+        grad_x = weights @ W if ctx.needs_input_grad[0] else None
+        grad_W = (x.T @ weights).T if ctx.needs_input_grad[1] else None
+        grad_b = weights.sum(dim=0) if ctx.needs_input_grad[2] else None
+        return grad_x, grad_W, grad_b
+
+
+def hm_bound(likelihood, x, theta):
+    """H_M of eq. 6 for one minibatch: ``x: (N, D)``, ``theta: (M, D)`` -> scalar.
+
+    Differentiable in ``theta``; used as the SIG loss and as the GAN-SI regulariser (eq. 12).
+    """
+    W, b = likelihood.natural(theta)
+    log_mean = _AffineLogSumExp.apply(x, W, b) - math.log(theta.shape[0])
+    return -(log_mean + likelihood.base(x)).mean()
+
+
+@torch.no_grad()
+def log_mean_prob(likelihood, x, theta, block_elements=_BLOCK_ELEMENTS):
+    """``log 1/M sum_j p(x_i | theta_j)`` for every row: ``(N, D), (M, D) -> (N,)``.
+
+    Rows are processed in blocks of about ``block_elements`` pairs, so memory stays bounded for
+    any N (the N x M matrix is never built); each row's value depends only on that row.
+    """
+    W, b = likelihood.natural(theta)
+    rows = max(1, block_elements // max(1, theta.shape[0]))
+    out = torch.empty(x.shape[0], dtype=x.dtype, device=x.device)
+    for start in range(0, x.shape[0], rows):
+        xb = x[start : start + rows]
+        block = torch.addmm(b, xb, W.T)  # [rows, M]
+        m = block.amax(dim=1, keepdim=True)
+        block.sub_(m).clamp_(min=_FLOOR).exp_()
+        out[start : start + rows] = m.squeeze(1) + block.sum(dim=1).log()
+    return out + likelihood.base(x) - math.log(theta.shape[0])
