@@ -1,0 +1,361 @@
+"""GANSIEstimator: a GAN whose generator is regularised by the SIG bound H_M (paper section 3)."""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import BaseSemiImplicit
+from ._dcgan import SIZES, DCGANDiscriminator, DCGANGenerator
+from ._hm import hm_bound
+from ._likelihoods import Gaussian
+from ._networks import MLP, Transform, init_parameters
+
+# Weight of the WGAN-GP gradient penalty (Gulrajani et al., 2017).
+_GP_WEIGHT = 10.0
+# Decay of the running gradient-norm ratio behind ``lam="auto"`` (a ~100-step window).
+_AUTO_DECAY = 0.99
+
+
+class _Discriminator(nn.Module):
+    """``x: (N, D) -> (N,)`` logits of ``D(x)`` (or critic values): ``net(x / spread)``.
+
+    Inputs are the centred coordinates of the data divided by one scalar, the data's spread,
+    so the network sees unit-scale inputs without distorting images pixel by pixel.
+    """
+
+    def __init__(self, net, spread):
+        super().__init__()
+        self.net = net
+        self.register_buffer("spread", torch.tensor(float(spread)))
+
+    def forward(self, x):
+        return self.net(x / self.spread).reshape(x.shape[0])
+
+
+class GANSIEstimator(BaseSemiImplicit):
+    """GAN with a semi-implicit regulariser (GAN-SI): adversarial training plus the SIG bound.
+
+    The generator ``theta = T_phi(z)``, ``z ~ N(0, I)`` is trained against a discriminator
+    ``D_gamma`` and, at the same time, as the implicit mixing distribution of the SIG model
+    ``x ~ N(theta, sigma^2 I)`` (paper section 3, Algorithm 1). Each step draws ``N`` data
+    rows and ``M`` generated ``theta_j``; the same ``theta_j`` feed both losses:
+
+    - discriminator (eq. 11): ``-1/N sum_i log D(x_i) - 1/M sum_j log(1 - D(theta_j))``;
+    - generator (eq. 12): ``-1/M sum_j log D(theta_j) + lam * H_M`` with
+      ``H_M = -1/N sum_i log 1/M sum_j N(x_i; theta_j, sigma^2 I)`` (eq. 6).
+
+    Both gradients are taken at the current parameters and applied together with Adam
+    (``beta_1 = 0.5``). ``lam=0`` is the plain GAN with the same networks and budget. With
+    ``loss="wgan-gp"`` the discriminator is a WGAN-GP critic (gradient penalty 10) and the
+    generator minimises ``-1/M sum_j C(theta_j) + lam * H_M`` (the paper's WGAN-GP-SI).
+
+    As in :class:`SemiImplicitDensity`, ``sigma`` of the H_M term is annealed geometrically
+    from the data's spread down to ``sigma`` over the first ``anneal_fraction`` of the steps
+    (coarse-to-fine is what lets H_M reach every mode) and both learning rates decay on a
+    cosine to 1% of their start. Samples are the generator outputs ``theta``, without the
+    likelihood's noise, as the paper shows them; :meth:`score_samples` is the SIG model's
+    H_M bound at ``sigma``.
+
+    Parameters
+    ----------
+    M : int, default=512
+        Number of generated ``theta_j`` per step, shared by both terms of eq. 12.
+    sigma : float, default=0.1
+        Standard deviation of the Gaussian likelihood of the SIG term and of
+        :meth:`score_samples`, in data units.
+    lam : float or "auto", default=1.0
+        Weight ``lambda`` of the SIG term in eq. 12; ``0`` trains a plain GAN (H_M is then not
+        computed). ``"auto"`` follows the paper's rule of putting the two terms on the same
+        scale, measured where they act: ``lambda`` is a running average (decay 0.99,
+        bias-corrected, over the steps so far) of ``||grad_theta L_GAN|| / ||grad_theta H_M||``,
+        the ratio of the norms of the two terms' gradients with respect to the ``M`` generated
+        ``theta_j``, so that on average both push the generator equally hard. (The losses'
+        values themselves are not comparable: H_M contains ``-D/2 log(2 pi sigma^2)``, which
+        changes with the annealed ``sigma``.)
+    loss : {"gan", "wgan-gp"}, default="gan"
+        Adversarial loss: the non-saturating GAN of eqs. 11-12, or WGAN-GP.
+    architecture : {"mlp", "dcgan"}, default="mlp"
+        ``"mlp"``: generator with ReLU layers ``hidden_layer_sizes`` and discriminator with ReLU
+        layers ``discriminator_hidden_layer_sizes``. ``"dcgan"``: the convolutional networks of
+        the paper's Appendix C for images of ``image_shape``, sized by ``size``.
+    image_shape : tuple of int (H, W, C), default=None
+        Shape of each image for ``architecture="dcgan"``; rows of ``X`` are images flattened in
+        ``(H, W, C)`` order, so ``H * W * C`` must equal ``n_features``. Ignored by ``"mlp"``.
+    size : {"S", "M", "L"}, default="M"
+        DCGAN width multipliers ``(K_g, K_d)``: ``(1, 0.5)``, ``(1, 1)`` or ``(2, 1)``.
+    n_latent : int or "auto", default="auto"
+        Dimension of ``z``; ``"auto"`` is 10 for ``"mlp"`` and 256 for ``"dcgan"`` (paper).
+    hidden_layer_sizes : tuple of int, default=(100, 100)
+        Widths of the ReLU hidden layers of the MLP generator.
+    discriminator_hidden_layer_sizes : tuple of int, default=(100,)
+        Widths of the ReLU hidden layers of the MLP discriminator.
+    batch_size : int, default=512
+        Number of data rows ``N`` per step, drawn with replacement.
+    max_iter : int, default=20000
+        Number of steps of ``fit`` (one discriminator and one generator update each).
+    learning_rate : float, default=1e-3
+        Initial Adam step size of the generator; it decays on a cosine to 1% of this value.
+    discriminator_learning_rate : float, default=1e-3
+        Initial Adam step size of the discriminator, decayed the same way.
+    sigma_init : float or "auto", default="auto"
+        Starting ``sigma`` of the annealing; ``"auto"`` is the root mean feature variance of
+        the data. A value not above ``sigma`` disables annealing.
+    anneal_fraction : float, default=0.8
+        Fraction of ``max_iter`` over which ``sigma`` is annealed.
+    n_eval_samples : int, default=2000
+        Number of ``theta`` draws ``M'`` used by :meth:`score_samples`.
+    device : str, default="auto"
+        Torch device; ``"auto"`` uses CUDA when available, else the CPU.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, minibatches, ``z`` draws and scoring. An int gives bit-identical
+        results on the CPU. Torch's global random state is never used or changed.
+    verbose : int, default=0
+        ``1`` prints progress ten times per fit, ``2`` every 100 steps.
+    warm_start : bool, default=False
+        Continue from the previous solution on ``fit`` (without re-annealing ``sigma``).
+
+    Attributes
+    ----------
+    transform_ : torch.nn.Module
+        The fitted generator ``T_phi``.
+    discriminator_ : torch.nn.Module
+        The fitted discriminator (logits of ``D``) or WGAN-GP critic.
+    optimizer_ : torch.optim.Adam
+        Generator optimiser, kept for ``warm_start`` and :meth:`partial_fit`.
+    discriminator_optimizer_ : torch.optim.Adam
+        Discriminator optimiser.
+    lam_ : float
+        The ``lambda`` of the last step (``lam`` itself unless ``lam="auto"``).
+    shift_ : ndarray of shape (n_features,)
+        Data centre used internally for float32 precision.
+    sigma_start_ : float
+        Starting sigma of the annealing.
+    loss_curve_ : list of float
+        Generator loss (eq. 12, H_M at that step's annealed sigma) at each step.
+    n_iter_ : int
+        Number of steps taken.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, for DataFrames with string column names.
+
+    See Also
+    --------
+    SemiImplicitDensity : the SIG model alone, trained on H_M.
+
+    References
+    ----------
+    .. [1] "Semi-implicit generative model", section 3, eqs. 11-12, Algorithm 1, Appendix C.
+    .. [2] Gulrajani et al., "Improved training of Wasserstein GANs", NeurIPS 2017.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skSIG import GANSIEstimator
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.r_[rng.normal(-2, 0.3, (200, 1)), rng.normal(2, 0.3, (200, 1))]
+    >>> gan = GANSIEstimator(sigma=0.3, M=128, batch_size=128, max_iter=300, random_state=0)
+    >>> gan.fit(X).sample(5).shape
+    (5, 1)
+    >>> bool(gan.score(X) > gan.score(X + 3))
+    True
+    """
+
+    # GAN-SI uses the Gaussian likelihood of eq. 12; the base class reads this name.
+    likelihood = "gaussian"
+
+    _parameter_constraints = {
+        key: value for key, value in BaseSemiImplicit._parameter_constraints.items() if key != "likelihood"
+    } | {
+        "lam": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "loss": [StrOptions({"gan", "wgan-gp"})],
+        "architecture": [StrOptions({"mlp", "dcgan"})],
+        "image_shape": [None, tuple, list],
+        "size": [StrOptions(set(SIZES))],
+        "n_latent": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "discriminator_hidden_layer_sizes": ["array-like"],
+        "discriminator_learning_rate": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        M=512,
+        sigma=0.1,
+        lam=1.0,
+        loss="gan",
+        architecture="mlp",
+        image_shape=None,
+        size="M",
+        n_latent="auto",
+        hidden_layer_sizes=(100, 100),
+        discriminator_hidden_layer_sizes=(100,),
+        batch_size=512,
+        max_iter=20000,
+        learning_rate=1e-3,
+        discriminator_learning_rate=1e-3,
+        sigma_init="auto",
+        anneal_fraction=0.8,
+        n_eval_samples=2000,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.M = M
+        self.sigma = sigma
+        self.lam = lam
+        self.loss = loss
+        self.architecture = architecture
+        self.image_shape = image_shape
+        self.size = size
+        self.n_latent = n_latent
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.discriminator_hidden_layer_sizes = discriminator_hidden_layer_sizes
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.discriminator_learning_rate = discriminator_learning_rate
+        self.sigma_init = sigma_init
+        self.anneal_fraction = anneal_fraction
+        self.n_eval_samples = n_eval_samples
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # ------------------------------------------------------------------ validation
+    def _check_hidden(self):
+        sizes = tuple(np.ravel(self.discriminator_hidden_layer_sizes))
+        if not all(isinstance(s, (Integral, np.integer)) and s >= 1 for s in sizes):
+            raise ValueError(
+                "discriminator_hidden_layer_sizes must be positive integers, "
+                f"got {self.discriminator_hidden_layer_sizes!r}."
+            )
+        return super()._check_hidden()
+
+    def _validate_X(self, X, reset):
+        X = super()._validate_X(X, reset)
+        if reset and self.architecture == "dcgan":
+            self._check_image_shape(X.shape[1])
+        return X
+
+    def _check_image_shape(self, n_features):
+        shape = self.image_shape
+        if shape is None:
+            raise ValueError("architecture='dcgan' needs image_shape=(H, W, C).")
+        if len(shape) != 3 or not all(isinstance(s, (Integral, np.integer)) and s >= 1 for s in shape):
+            raise ValueError(f"image_shape must be three positive integers (H, W, C), got {shape!r}.")
+        if shape[0] < 4 or shape[1] < 4:
+            raise ValueError(f"architecture='dcgan' needs images of at least 4x4 pixels, got {shape!r}.")
+        if math.prod(shape) != n_features:
+            raise ValueError(
+                f"image_shape={tuple(shape)!r} has {math.prod(shape)} values per image but X has "
+                f"{n_features} features; rows must be images flattened in (H, W, C) order."
+            )
+        return tuple(int(s) for s in shape)
+
+    # ------------------------------------------------------------------ model
+    def _build(self, n_features, loc, scale, generator):
+        if self.n_latent != "auto":
+            n_latent = self.n_latent
+        else:
+            n_latent = 10 if self.architecture == "mlp" else 256
+        if self.architecture == "mlp":
+            net = MLP(n_latent, n_features, self._check_hidden())
+            disc = MLP(n_features, 1, tuple(int(s) for s in np.ravel(self.discriminator_hidden_layer_sizes)))
+        else:
+            shape = self._check_image_shape(n_features)
+            k_g, k_d = SIZES[self.size]
+            net, disc = DCGANGenerator(n_latent, shape, k_g), DCGANDiscriminator(shape, k_d)
+        self.transform_ = Transform(init_parameters(net, generator), n_latent, loc, scale)
+        spread = math.sqrt(float(np.mean(np.square(scale))))
+        self.discriminator_ = _Discriminator(init_parameters(disc, generator), spread)
+        # beta_1 = 0.5 as usual for GANs; WGAN-GP's critic uses beta_2 = 0.9 (Gulrajani et al.).
+        betas = (0.5, 0.999) if self.loss == "gan" else (0.5, 0.9)
+        self.optimizer_ = torch.optim.Adam(self.transform_.parameters(), lr=self.learning_rate, betas=betas)
+        self.discriminator_optimizer_ = torch.optim.Adam(
+            self.discriminator_.parameters(), lr=self.discriminator_learning_rate, betas=betas
+        )
+        self.lam_ = 0.0 if self.lam == "auto" else float(self.lam)
+        self._auto_ratio, self._auto_weight = 0.0, 0.0
+
+    def _penalty(self, x, theta, gen):
+        """WGAN-GP: ``E (||grad C(x_hat)|| - 1)^2`` on random interpolates of data and theta."""
+        n = min(x.shape[0], theta.shape[0])
+        eps = torch.rand(n, 1, generator=gen, device=x.device)
+        x_hat = (eps * x[:n] + (1 - eps) * theta[:n]).requires_grad_(True)
+        (grad,) = torch.autograd.grad(self.discriminator_(x_hat).sum(), x_hat, create_graph=True)
+        return ((grad.norm(dim=1) - 1) ** 2).mean()
+
+    def _auto_lam(self, g_gan, g_hm):
+        """Bias-corrected running average of ``||g_gan|| / ||g_hm||`` (see ``lam``)."""
+        ratio = float(g_gan.norm() / g_hm.norm().clamp_min(1e-30))
+        self._auto_ratio = _AUTO_DECAY * self._auto_ratio + (1 - _AUTO_DECAY) * ratio
+        self._auto_weight = _AUTO_DECAY * self._auto_weight + (1 - _AUTO_DECAY)
+        return self._auto_ratio / self._auto_weight
+
+    def _step(self, x, sigma_t, lr_factor, gen):
+        """One step of Algorithm 1: both gradients at the current parameters, then Adam."""
+        z = torch.randn(self.M, self.transform_.n_latent, generator=gen, device=x.device)
+        theta = self.transform_(z)  # [M, D]
+        # The discriminator and H_M see a detached copy; their gradients w.r.t. it are combined
+        # and sent back through T_phi in one backward pass.
+        leaf = theta.detach().requires_grad_(True)
+        out = self.discriminator_(torch.cat([x, leaf]))
+        real, fake = out[: x.shape[0]], out[x.shape[0] :]
+        if self.loss == "gan":
+            loss_d = F.softplus(-real).mean() + F.softplus(fake).mean()  # eq. 11, log D = -softplus(-l)
+            loss_adv = F.softplus(-fake).mean()  # -1/M sum_j log D(theta_j)
+        else:
+            loss_d = fake.mean() - real.mean() + _GP_WEIGHT * self._penalty(x, leaf.detach(), gen)
+            loss_adv = -fake.mean()
+        d_params = list(self.discriminator_.parameters())
+        grads_d = torch.autograd.grad(loss_d, d_params, retain_graph=True)
+        (grad_theta,) = torch.autograd.grad(loss_adv, leaf)
+        loss_g = loss_adv.detach()
+        if self.lam == "auto" or self.lam > 0:
+            hm = hm_bound(Gaussian(sigma_t), x, leaf)  # eq. 6 on the same theta_j
+            (g_hm,) = torch.autograd.grad(hm, leaf)
+            self.lam_ = self._auto_lam(grad_theta, g_hm) if self.lam == "auto" else float(self.lam)
+            grad_theta = grad_theta + self.lam_ * g_hm
+            loss_g = loss_g + self.lam_ * hm.detach()
+
+        for opt, rate in (
+            (self.optimizer_, self.learning_rate),
+            (self.discriminator_optimizer_, self.discriminator_learning_rate),
+        ):
+            opt.zero_grad(set_to_none=True)
+            for group in opt.param_groups:
+                group["lr"] = rate * lr_factor
+        theta.backward(grad_theta)
+        for p, g in zip(d_params, grads_d):
+            p.grad = g
+        self.optimizer_.step()
+        self.discriminator_optimizer_.step()
+        # 0 * loss_d carries a non-finite discriminator loss into the divergence check.
+        return loss_g + 0.0 * loss_d.detach()
+
+    # ------------------------------------------------------------------ model use
+    def sample(self, n_samples=1, random_state=None):
+        """Draw generator outputs ``theta = T_phi(z)``, ``z ~ N(0, I)``, as the paper shows them.
+
+        These are the samples the discriminator judges, without the likelihood's noise
+        ``N(0, sigma^2 I)``; they equal :meth:`sample_theta`.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draws; ``None`` uses the estimator's ``random_state``.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        """
+        return self.sample_theta(n_samples, random_state)
