@@ -1,0 +1,220 @@
+"""GANSIEstimator: the sklearn contract, Algorithm 1 against a hand-written step, DCGAN shapes."""
+
+import copy
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import skSIG._gan
+from skSIG import GANSIEstimator
+from skSIG._dcgan import SIZES, DCGANDiscriminator, DCGANGenerator
+from skSIG._hm import hm_bound
+from skSIG._likelihoods import Gaussian
+
+FAST = dict(M=16, batch_size=16, max_iter=5, n_eval_samples=50)
+
+
+@parametrize_with_checks(
+    [
+        GANSIEstimator(**FAST, random_state=0),
+        GANSIEstimator(**FAST, lam="auto", loss="wgan-gp", random_state=0),
+    ]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def _initialized(X, **params):
+    """An estimator with freshly built networks, as ``fit`` leaves them before the first step."""
+    est = GANSIEstimator(**params)
+    est._validate_params()
+    est._initialize(est._validate_X(X, reset=True), torch.device("cpu"))
+    return est
+
+
+def _hand_written_grads(est, x, z, lam, sigma):
+    """Algorithm 1 written out: gradients of eq. 11 (discriminator) and eq. 12 (generator)."""
+    G, D = copy.deepcopy(est.transform_), copy.deepcopy(est.discriminator_)
+    theta = G(z)
+    d_x, d_theta = torch.sigmoid(D(x)), torch.sigmoid(D(theta.detach()))
+    loss_d = -(torch.log(d_x).mean() + torch.log(1 - d_theta).mean())
+    loss_g = -torch.log(torch.sigmoid(D(theta))).mean()
+    if lam:
+        loss_g = loss_g + lam * hm_bound(Gaussian(sigma), x, theta)
+    grads_d = torch.autograd.grad(loss_d, list(D.parameters()))
+    grads_g = torch.autograd.grad(loss_g, list(G.parameters()))
+    return grads_g, grads_d
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.7])
+def test_step_is_algorithm_1(bimodal, lam):
+    """One step's gradients equal the hand-written GAN (lam=0) or GAN + lam * H_M step, with
+    the same M generated theta_j feeding both terms."""
+    est = _initialized(bimodal, lam=lam, M=32, batch_size=64, random_state=0)
+    x = est._to_tensor(bimodal[:64], torch.device("cpu"))
+    z = torch.randn(32, est.transform_.n_latent, generator=torch.Generator().manual_seed(5))
+    grads_g, grads_d = _hand_written_grads(est, x, z, lam, sigma=0.3)
+    est._step(x, 0.3, 1.0, torch.Generator().manual_seed(5))
+    for p, g in zip(est.transform_.parameters(), grads_g):
+        torch.testing.assert_close(p.grad, g, rtol=1e-4, atol=1e-6)
+    for p, g in zip(est.discriminator_.parameters(), grads_d):
+        torch.testing.assert_close(p.grad, g, rtol=1e-4, atol=1e-6)
+
+
+def test_lam_zero_never_computes_hm(bimodal, monkeypatch):
+    def fail(*args):
+        raise AssertionError("H_M computed with lam=0")
+
+    monkeypatch.setattr(skSIG._gan, "hm_bound", fail)
+    GANSIEstimator(**FAST, lam=0, random_state=0).fit(bimodal)
+    with pytest.raises(AssertionError, match="H_M computed"):
+        GANSIEstimator(**FAST, lam=0.5, random_state=0).fit(bimodal)
+
+
+@pytest.mark.parametrize("loss", ["gan", "wgan-gp"])
+@pytest.mark.parametrize("architecture", ["mlp", "dcgan"])
+def test_gradients_reach_every_parameter(loss, architecture):
+    rng = np.random.default_rng(0)
+    X = rng.random((32, 8 * 8 * 3)) if architecture == "dcgan" else rng.normal(size=(32, 3))
+    est = _initialized(
+        X, loss=loss, architecture=architecture, image_shape=(8, 8, 3), M=16, batch_size=16, random_state=0
+    )
+    est._step(est._to_tensor(X[:16], torch.device("cpu")), 0.5, 1.0, torch.Generator().manual_seed(0))
+    output_bias = list(est.discriminator_.parameters())[-1]
+    for name, module in [("generator", est.transform_), ("discriminator", est.discriminator_)]:
+        for pname, p in module.named_parameters():
+            assert p.grad is not None and torch.isfinite(p.grad).all(), (name, pname)
+            if loss == "wgan-gp" and p is output_bias:
+                continue  # the critic's loss E C(theta) - E C(x) does not depend on its offset
+            assert p.grad.abs().sum() > 0, (name, pname)
+
+
+def test_lam_auto_balances_gradient_norms(bimodal):
+    """lam="auto" is the running ratio of the two terms' gradient norms w.r.t. theta."""
+    est = _initialized(bimodal, lam="auto", M=32, batch_size=64, random_state=0)
+    x = est._to_tensor(bimodal[:64], torch.device("cpu"))
+    z = torch.randn(32, est.transform_.n_latent, generator=torch.Generator().manual_seed(1))
+    theta = est.transform_(z).detach().requires_grad_(True)
+    (g_gan,) = torch.autograd.grad(F.softplus(-est.discriminator_(theta)).mean(), theta)
+    (g_hm,) = torch.autograd.grad(hm_bound(Gaussian(0.3), x, theta), theta)
+    est._step(x, 0.3, 1.0, torch.Generator().manual_seed(1))
+    assert est.lam_ == pytest.approx(float(g_gan.norm() / g_hm.norm()), rel=1e-4)
+    est.set_params(max_iter=20).fit(bimodal)
+    assert math.isfinite(est.lam_) and est.lam_ > 0
+
+
+@pytest.mark.parametrize("image_shape", [(8, 8, 3), (28, 28, 3)])
+@pytest.mark.parametrize("size", ["S", "M", "L"])
+def test_dcgan_shapes(image_shape, size):
+    k_g, k_d = SIZES[size]
+    G, D = DCGANGenerator(256, image_shape, k_g), DCGANDiscriminator(image_shape, k_d)
+    x = G(torch.randn(3, 256))
+    assert x.shape == (3, math.prod(image_shape))
+    assert D(x).shape == (3,)
+    # Widths of Appendix C: 64/32/8 K_g generator channels, 8/16/32 K_d discriminator channels.
+    assert [m.out_channels for m in G.modules() if isinstance(m, torch.nn.modules.conv._ConvNd)] == [
+        64 * k_g,
+        32 * k_g,
+        8 * k_g,
+        3,
+    ]
+    assert [m.out_channels for m in D.modules() if isinstance(m, torch.nn.Conv2d)] == [
+        int(8 * k_d),
+        int(16 * k_d),
+        int(32 * k_d),
+    ]
+
+
+def test_dcgan_28x28_intermediate_sizes():
+    """The 28x28 generator follows Appendix C: 4x4 -> 7x7 -> 14x14 -> 14x14 -> 28x28."""
+    G = DCGANGenerator(256, (28, 28, 3))
+    sizes = []
+    h = G.fc(torch.randn(1, 256)).reshape(1, *G.start)
+    sizes.append(tuple(h.shape[-2:]))
+    for layer in G.body:
+        h = layer(h)
+        if isinstance(layer, torch.nn.modules.conv._ConvNd):
+            sizes.append(tuple(h.shape[-2:]))
+    assert sizes == [(4, 4), (7, 7), (14, 14), (14, 14), (28, 28)]
+
+
+def test_dcgan_fit_images_as_rows():
+    """Images are flattened (H, W, C) rows; samples come back in the same layout."""
+    X = np.random.default_rng(0).random((40, 8 * 8 * 3))
+    est = GANSIEstimator(architecture="dcgan", image_shape=(8, 8, 3), size="S", **FAST, random_state=0)
+    samples = est.fit(X).sample(4)
+    assert samples.shape == (4, 192) and np.isfinite(samples).all()
+    assert est.transform_.n_latent == 256
+    assert np.isfinite(est.score_samples(X[:5])).all()
+
+
+def test_sample_is_generator_output(bimodal):
+    est = GANSIEstimator(**FAST, random_state=0).fit(bimodal)
+    np.testing.assert_array_equal(est.sample(10, random_state=3), est.sample_theta(10, random_state=3))
+
+
+def test_wgan_gp_and_auto_run(bimodal):
+    est = GANSIEstimator(**FAST, loss="wgan-gp", lam="auto", random_state=0).fit(bimodal)
+    assert np.isfinite(est.loss_curve_).all() and len(est.loss_curve_) == 5
+    assert np.isfinite(est.sample(20)).all()
+    est.partial_fit(bimodal[:32])
+    assert est.n_iter_ == 7
+
+
+@pytest.mark.parametrize("module", ["transform_", "discriminator_"])
+def test_divergence_is_reported(bimodal, module):
+    est = GANSIEstimator(**FAST, warm_start=True, random_state=0).fit(bimodal)
+    with torch.no_grad():
+        next(getattr(est, module).parameters()).fill_(float("nan"))
+    with pytest.raises(FloatingPointError, match="diverged"):
+        est.fit(bimodal)
+
+
+@pytest.mark.parametrize(
+    "params, X, match",
+    [
+        (dict(architecture="dcgan"), np.zeros((10, 12)), "needs image_shape"),
+        (dict(architecture="dcgan", image_shape=(4, 4, 3)), np.zeros((10, 12)), "48 values per image"),
+        (dict(architecture="dcgan", image_shape=(2, 2, 3)), np.zeros((10, 12)), "at least 4x4"),
+        (dict(architecture="dcgan", image_shape=(4, 4)), np.zeros((10, 16)), "three positive integers"),
+        (dict(lam=-1.0), np.zeros((10, 2)), "'lam' parameter"),
+        (dict(loss="hinge"), np.zeros((10, 2)), "'loss' parameter"),
+        (dict(size="XL"), np.zeros((10, 2)), "'size' parameter"),
+        (dict(discriminator_hidden_layer_sizes=(0,)), np.zeros((10, 2)), "discriminator_hidden_layer_sizes"),
+        (dict(), np.array([[0.0, np.nan]]), "NaN"),
+        (dict(), np.zeros(5), "2D array"),
+    ],
+)
+def test_bad_input(params, X, match):
+    with pytest.raises(ValueError, match=match):
+        GANSIEstimator(**FAST, **params).fit(X)
+
+
+def test_feature_count_is_enforced(bimodal):
+    est = GANSIEstimator(**FAST, random_state=0).fit(bimodal)
+    with pytest.raises(ValueError, match="features"):
+        est.score_samples(bimodal[:, :1])
+
+
+def test_random_state_determinism(bimodal):
+    a = GANSIEstimator(**FAST, random_state=1).fit(bimodal)
+    b = GANSIEstimator(**FAST, random_state=1).fit(bimodal)
+    c = GANSIEstimator(**FAST, random_state=2).fit(bimodal)
+    np.testing.assert_array_equal(a.sample(20), b.sample(20))
+    assert a.loss_curve_ == b.loss_curve_
+    assert not np.array_equal(a.sample(20), c.sample(20))
+
+
+def test_grid_search_over_lam_and_sigma(bimodal):
+    search = GridSearchCV(
+        GANSIEstimator(M=32, batch_size=32, max_iter=30, n_eval_samples=100, random_state=0),
+        {"lam": [0.0, 1.0], "sigma": [0.3, 1.0]},
+        cv=2,
+    ).fit(bimodal)
+    assert search.best_params_["lam"] in (0.0, 1.0)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
