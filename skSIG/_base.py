@@ -296,9 +296,12 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         device = self._device()
-        theta = self._theta(self.n_eval_samples, _derive(self._seed, 2), device)
         lik = make_likelihood(self.likelihood, self.sigma)
-        return log_mean_prob(lik, self._to_tensor(X, device), theta).cpu().double().numpy()
+        return log_mean_prob(lik, self._to_tensor(X, device), self._eval_theta(device)).cpu().double().numpy()
+
+    def _eval_theta(self, device):
+        """The ``n_eval_samples`` fixed theta draws (training coordinates) of ``score_samples``."""
+        return self._theta(self.n_eval_samples, _derive(self._seed, 2), device)
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples` over the rows of ``X`` (higher is better).

@@ -37,7 +37,7 @@ class _AffineLogSumExp(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         x, W, e, s = ctx.saved_tensors
-        weights = e.mul_(grad[:, None] / s)  # softmax weights times the incoming gradient
+        weights = e * (grad[:, None] / s)  # softmax weights times the incoming gradient
         grad_x = weights @ W if ctx.needs_input_grad[0] else None
         grad_W = (x.T @ weights).T if ctx.needs_input_grad[1] else None
         grad_b = weights.sum(dim=0) if ctx.needs_input_grad[2] else None

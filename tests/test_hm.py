@@ -1,0 +1,100 @@
+"""The H_M primitives against independent float64 references (scipy, plain torch autograd)."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from scipy.special import logsumexp
+
+from skSIG._hm import hm_bound, log_mean_prob
+from skSIG._likelihoods import Bernoulli, Gaussian, Poisson, make_likelihood, pairwise_log_prob
+
+
+def _reference_logp(name, x, theta, sigma):
+    """log p(x_i | theta_j) from scipy.stats, float64: (N, D), (M, D) -> (N, M)."""
+    x, theta = x[:, None, :], theta[None, :, :]
+    if name == "gaussian":
+        lp = stats.norm.logpdf(x, loc=theta, scale=sigma)
+    elif name == "poisson":
+        lp = stats.poisson.logpmf(x, np.logaddexp(0, theta))
+    else:
+        lp = stats.bernoulli.logpmf(x, 1 / (1 + np.exp(-theta)))
+    return lp.sum(-1)
+
+
+def _data(name, rng, n, d):
+    if name == "gaussian":
+        return rng.normal(size=(n, d))
+    if name == "poisson":
+        return rng.poisson(3.0, size=(n, d)).astype(float)
+    return rng.integers(0, 2, size=(n, d)).astype(float)
+
+
+@pytest.mark.parametrize("name", ["gaussian", "poisson", "bernoulli"])
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 7), m=st.integers(1, 9), d=st.integers(1, 4), seed=st.integers(0, 2**16))
+def test_pairwise_log_prob_matches_scipy(name, n, m, d, seed):
+    rng = np.random.default_rng(seed)
+    x, theta = _data(name, rng, n, d), rng.normal(size=(m, d))
+    lik = make_likelihood(name, 0.7)
+    got = pairwise_log_prob(lik, torch.tensor(x), torch.tensor(theta)).numpy()
+    np.testing.assert_allclose(got, _reference_logp(name, x, theta, 0.7), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["gaussian", "poisson", "bernoulli"])
+@pytest.mark.parametrize("block", [1, 7, 10**6])
+def test_log_mean_prob_matches_scipy_for_any_block(name, block):
+    rng = np.random.default_rng(1)
+    x, theta = _data(name, rng, 23, 3), rng.normal(size=(11, 3))
+    lik = make_likelihood(name, 0.3)
+    got = log_mean_prob(lik, torch.tensor(x), torch.tensor(theta), block_elements=block).numpy()
+    want = logsumexp(_reference_logp(name, x, theta, 0.3), axis=1) - math.log(11)
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+
+
+def test_log_mean_prob_is_finite_far_from_every_theta():
+    """All terms far below exp's range: the max shift keeps the result exact, not -inf."""
+    x = torch.tensor([[100.0, -50.0]], dtype=torch.float64)
+    theta = torch.zeros(5, 2, dtype=torch.float64)
+    got = log_mean_prob(Gaussian(0.01), x, theta).item()
+    want = stats.norm.logpdf([100.0, -50.0], scale=0.01).sum()
+    assert got == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize("lik", [Gaussian(0.5), Poisson(), Bernoulli()], ids=lambda l: l.name)
+def test_hm_bound_value_and_gradient_match_naive_autograd(lik):
+    rng = np.random.default_rng(2)
+    x = torch.tensor(_data(lik.name, rng, 9, 3))
+    theta = torch.tensor(rng.normal(size=(6, 3)), requires_grad=True)
+    loss = hm_bound(lik, x, theta)
+    (grad,) = torch.autograd.grad(loss, theta)
+    theta_ref = theta.detach().clone().requires_grad_(True)
+    naive = -(torch.logsumexp(pairwise_log_prob(lik, x, theta_ref), dim=1) - math.log(6)).mean()
+    (grad_ref,) = torch.autograd.grad(naive, theta_ref)
+    assert loss.item() == pytest.approx(naive.item(), rel=1e-12)
+    torch.testing.assert_close(grad, grad_ref, rtol=1e-10, atol=1e-12)
+
+
+def test_hm_bound_gradcheck():
+    x = torch.randn(5, 2, dtype=torch.float64)
+    theta = torch.randn(4, 2, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda t: hm_bound(Gaussian(0.8), x, t), (theta,))
+
+
+@settings(max_examples=30, deadline=None)
+@given(k=st.integers(2, 7), seed=st.integers(0, 2**16))
+def test_lemma1_subset_average_bounds_full_set(k, seed):
+    """Lemma 1's proof step: for fixed theta_1..K, H_K <= mean over all M-subsets of H_M."""
+    rng = np.random.default_rng(seed)
+    x, theta = torch.tensor(rng.normal(size=(8, 2))), torch.tensor(rng.normal(size=(k, 2)) * 2)
+    lik = Gaussian(0.4)
+    bounds = [hm_bound(lik, x, theta).item()]
+    for m in range(k - 1, 0, -1):
+        subsets = itertools.combinations(range(k), m)
+        bounds.append(np.mean([hm_bound(lik, x, theta[list(s)]).item() for s in subsets]))
+    assert all(a <= b + 1e-12 for a, b in zip(bounds, bounds[1:]))
