@@ -1,0 +1,48 @@
+"""VEEGAN (Srivastava et al., 2017): a GAN on (noise, data) pairs with a reconstructor."""
+
+import torch
+import torch.nn.functional as F
+
+from ._base import DISC_HIDDEN, HIDDEN, Baseline
+
+
+class VEEGAN(Baseline):
+    """Generator ``G``, reconstructor ``F: x -> z`` (2x100) and a joint discriminator ``D(z, x)``.
+
+    ``D`` tells generated pairs ``(z, G(z))`` from data pairs ``(F(x), x)``; ``G`` and ``F``
+    minimise VEEGAN's objective ``E[D(z, G(z))] + E||z - F(G(z))||^2`` with ``D`` the logit
+    (a log density ratio estimate), so the reconstructor penalises noise that the generator
+    maps onto one mode.
+
+    Parameters are those of :class:`~benchmarks.baselines._base.Baseline`.
+    """
+
+    def _build(self, n_features):
+        self.reconstructor_ = self._net(n_features, self.n_latent, HIDDEN)
+        self.discriminator_ = self._net(n_features + self.n_latent, 1, DISC_HIDDEN)
+        self.opt_g_ = self._adam(self.generator_, self.reconstructor_)
+        self.opt_d_ = self._adam(self.discriminator_)
+
+    def _step(self, x):
+        z = self._noise(len(x))
+        fake = self.generator_(z)
+        z_real = self.reconstructor_(x)
+        # D: logit > 0 for generated pairs, < 0 for data pairs
+        gen_logit = self.discriminator_(torch.cat([z, fake.detach()], dim=1))
+        data_logit = self.discriminator_(torch.cat([z_real.detach(), x], dim=1))
+        loss_d = F.binary_cross_entropy_with_logits(gen_logit, torch.ones_like(gen_logit)) + (
+            F.binary_cross_entropy_with_logits(data_logit, torch.zeros_like(data_logit)))
+        self.opt_d_.zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.opt_d_.step()
+
+        ratio = self.discriminator_(torch.cat([z, fake], dim=1)).mean()
+        recon = ((z - self.reconstructor_(fake)) ** 2).sum(-1).mean()
+        # F also learns from the data pairs: fool D with (F(x), x)
+        data_logit = self.discriminator_(torch.cat([z_real, x], dim=1))
+        loss_f = F.binary_cross_entropy_with_logits(data_logit, torch.ones_like(data_logit))
+        loss_g = ratio + recon + loss_f
+        self.opt_g_.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g_.step()
+        return (ratio + recon).item()

@@ -1,0 +1,95 @@
+"""Helpers shared by the scripts that regenerate the paper's tables and figures."""
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # lets ``python benchmarks/scripts/x.py`` import the baselines
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_OUT = ROOT / "doc" / "results"
+
+
+def parser(description, default_seeds=5):
+    """An ``argparse`` parser with the options every script shares."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--quick", action="store_true",
+                   help="smoke run: few training steps, one seed (well under a minute)")
+    p.add_argument("--seeds", type=int, default=default_seeds,
+                   help=f"number of random seeds 0, 1, ... (default {default_seeds})")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                   help=f"folder for the Markdown, CSV and PNG outputs (default {DEFAULT_OUT})")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch intra-op threads (default 1)")
+    return p
+
+
+def setup(args):
+    """Apply ``--threads`` and ``--quick`` and create the output folder."""
+    import torch
+
+    torch.set_num_threads(args.threads)
+    if args.quick:
+        args.seeds = 1
+    if args.seeds < 1:
+        raise SystemExit("--seeds must be at least 1")
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def log(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def mean_se(values):
+    """Mean and standard error (``std(ddof=1) / sqrt(n)``, 0 for one value)."""
+    values = np.asarray(values, dtype=float)
+    se = values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else 0.0
+    return float(values.mean()), float(se)
+
+
+def fmt(values, digits=2):
+    """``mean ± se`` of ``values`` as the paper prints it."""
+    mean, se = mean_se(values)
+    return f"{mean:.{digits}f} ± {se:.{digits}f}"
+
+
+def write_csv(path, rows):
+    """Write a list of dicts with the same keys."""
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def command_line():
+    return "python " + " ".join([str(Path(sys.argv[0]).resolve().relative_to(ROOT))] + sys.argv[1:])
+
+
+def save_figure(fig, path):
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    log(f"wrote {path}")
+
+
+def matplotlib_pyplot():
+    """``matplotlib.pyplot`` with the Agg backend, or None (with a note) when not installed."""
+    try:
+        import matplotlib
+    except ImportError:
+        log("matplotlib is not installed (pip install matplotlib): skipping the figure")
+        return None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
