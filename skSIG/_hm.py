@@ -59,15 +59,22 @@ def log_mean_prob(likelihood, x, theta, block_elements=_BLOCK_ELEMENTS):
     """``log 1/M sum_j p(x_i | theta_j)`` for every row: ``(N, D), (M, D) -> (N,)``.
 
     Rows are processed in blocks of about ``block_elements`` pairs, so memory stays bounded for
-    any N (the N x M matrix is never built); each row's value depends only on that row.
+    any N (the N x M matrix is never built). Every block has the same shape (the last one is
+    zero-padded): BLAS picks its kernel, and so its rounding, by shape, and a fixed shape makes
+    each row's value independent of the rows scored with it, to the last bit.
     """
     W, b = likelihood.natural(theta)
+    n = x.shape[0]
     rows = max(1, block_elements // max(1, theta.shape[0]))
-    out = torch.empty(x.shape[0], dtype=x.dtype, device=x.device)
-    for start in range(0, x.shape[0], rows):
+    out = torch.empty(n, dtype=x.dtype, device=x.device)
+    block = torch.empty(rows, theta.shape[0], dtype=x.dtype, device=x.device)
+    for start in range(0, n, rows):
         xb = x[start : start + rows]
-        block = torch.addmm(b, xb, W.T)  # [rows, M]
+        if xb.shape[0] < rows:
+            xb = torch.cat([xb, xb.new_zeros(rows - xb.shape[0], xb.shape[1])])
+        torch.addmm(b, xb, W.T, out=block)  # [rows, M]
         m = block.amax(dim=1, keepdim=True)
         block.sub_(m).clamp_(min=_FLOOR).exp_()
-        out[start : start + rows] = m.squeeze(1) + block.sum(dim=1).log()
+        stop = min(n, start + rows)
+        out[start:stop] = (m.squeeze(1) + block.sum(dim=1).log())[: stop - start]
     return out + likelihood.base(x) - math.log(theta.shape[0])
