@@ -36,13 +36,11 @@ class VEEGAN(Baseline):
         loss_d.backward()
         self.opt_d_.step()
 
+        # VEEGAN's O_entropy: the reconstructor learns only from the reconstruction term
         ratio = self.discriminator_(torch.cat([z, fake], dim=1)).mean()
         recon = ((z - self.reconstructor_(fake)) ** 2).sum(-1).mean()
-        # F also learns from the data pairs: fool D with (F(x), x)
-        data_logit = self.discriminator_(torch.cat([z_real, x], dim=1))
-        loss_f = F.binary_cross_entropy_with_logits(data_logit, torch.ones_like(data_logit))
-        loss_g = ratio + recon + loss_f
+        loss_g = ratio + recon
         self.opt_g_.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g_.step()
-        return (ratio + recon).item()
+        return loss_g.item()

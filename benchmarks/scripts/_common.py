@@ -54,8 +54,10 @@ def mean_se(values):
 
 
 def fmt(values, digits=2):
-    """``mean ± se`` of ``values`` as the paper prints it."""
+    """``mean ± se`` of ``values`` as the paper prints it; just the value for one seed."""
     mean, se = mean_se(values)
+    if len(values) == 1:
+        return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f} ± {se:.{digits}f}"
 
 
