@@ -46,6 +46,24 @@ def grid_centers(n_per_side=5, spacing=2.0):
 
     Centre ``k`` lies in column ``k // n_per_side`` (its first coordinate) and row
     ``k % n_per_side``.
+
+    Parameters
+    ----------
+    n_per_side : int, default=5
+        Components per side of the grid.
+    spacing : float, default=2.0
+        Distance between neighbouring centres.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_per_side**2, 2)
+        The centres.
+
+    Examples
+    --------
+    >>> from skSIG.datasets import grid_centers
+    >>> grid_centers(2).tolist()
+    [[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]]
     """
     ticks = spacing * (np.arange(n_per_side) - (n_per_side - 1) / 2)
     return np.array([(a, b) for a in ticks for b in ticks])
@@ -53,6 +71,18 @@ def grid_centers(n_per_side=5, spacing=2.0):
 
 def ring_centers(n_modes: int = 8, radius: float = 2.0) -> np.ndarray:
     """Centres of the ring of Gaussians: ``(n_modes, 2)``, the first one at angle 0.
+
+    Parameters
+    ----------
+    n_modes : int, default=8
+        Number of centres, equally spaced in angle.
+    radius : float, default=2.0
+        Radius of the circle.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_modes, 2)
+        The centres.
 
     Examples
     --------

@@ -112,7 +112,7 @@ def plot(shown, path):
         return False
     fig, axes = plt.subplots(2, 4, figsize=(16, 7))
     for i, (key, pmf, title) in enumerate([("nb", nb_pmf, "NB(2, 0.5)"),
-                                           ("mix", mixture_pmf, "½Pois(10) + ½NB(0.2, 0.9)")]):
+                                           ("mix", mixture_pmf, "Pois + NB mixture")]):
         data, samples, theta = shown[key]
         k = np.arange(0, 26)
         ax = axes[i, 0]
@@ -126,7 +126,9 @@ def plot(shown, path):
         if key == "nb":
             t = np.linspace(0, 14, 300)
             ax.plot(t, stats.gamma(2).pdf(t), "k", label="Gamma(2, 1)")
-        ax.set(title=f"{title}: mixing distribution", xlabel="theta")
+        else:
+            ax.axvline(10, color="k", label="½δ₁₀ + ½Gamma(0.2, 1/9)")
+        ax.set(title=f"{title}: theta", xlabel="theta")
         ax.legend()
     for j, (key, title) in enumerate([("noisy_ring", "ring + Gaussian noise"),
                                       ("ring", "ring of 8 Gaussians")]):
