@@ -1,0 +1,105 @@
+"""Sphinx configuration of the skSIG documentation.
+
+Build with ``python -m sphinx -W -b html doc <out>`` after ``pip install -e ".[doc]"``.
+The gallery in ``examples/`` is executed during the build (sphinx-gallery).
+"""
+
+import re
+from pathlib import Path
+
+from docutils import nodes
+from docutils.utils import new_document
+from sphinx.util.docutils import SphinxDirective
+
+import skSIG
+
+DOC = Path(__file__).resolve().parent
+ROOT = DOC.parent
+
+project = "skSIG"
+author = "the skSIG developers"
+copyright = "2026, the skSIG developers"
+release = skSIG.__version__
+version = ".".join(release.split(".")[:2])
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+    "myst_parser",
+]
+
+templates_path = ["_templates"]
+# results/*.md are pulled into benchmarks.rst by the ``benchmark-results`` directive below.
+exclude_patterns = ["_build", "results/*.md", "auto_examples/*.ipynb", "auto_examples/*.py",
+                    "auto_examples/*.zip", "auto_examples/*.md5", "auto_examples/*.json"]
+source_suffix = {".rst": "restructuredtext"}
+root_doc = "index"
+default_role = "literal"
+
+# -- API reference -----------------------------------------------------------------------------
+autosummary_generate = True
+autodoc_default_options = {"members": True, "inherited-members": True}
+autodoc_typehints = "none"  # numpydoc renders the types written in the docstrings
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_xref_param_type = False
+
+intersphinx_mapping = {}  # offline builds: no inventories are fetched
+
+# -- gallery -----------------------------------------------------------------------------------
+sphinx_gallery_conf = {
+    "examples_dirs": str(ROOT / "examples"),
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "within_subsection_order": "FileNameSortKey",
+    "show_memory": False,
+    "reference_url": {"skSIG": None},
+    "matplotlib_animations": False,
+    "image_scrapers": ("matplotlib",),
+}
+
+# -- HTML --------------------------------------------------------------------------------------
+html_theme = "pydata_sphinx_theme"
+html_title = f"skSIG {release}"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+}
+html_static_path = []
+html_show_sourcelink = False
+
+
+# -- benchmark results -------------------------------------------------------------------------
+_IMAGE = re.compile(r"(!\[[^\]]*\]\()([^)/:]+\))")
+
+
+class BenchmarkResults(SphinxDirective):
+    """Insert every ``doc/results/*.md`` written by ``benchmarks/scripts`` (MyST Markdown), with
+    its image links made relative to this page; a short note when there are none yet."""
+
+    def run(self):
+        from myst_parser.parsers.sphinx_ import MystParser
+
+        results = DOC / "results"
+        files = sorted(results.glob("*.md"))
+        if not files:
+            note = nodes.paragraph(text="No results yet: run the scripts above to write them.")
+            return [nodes.note("", note)]
+        out = []
+        for path in files:
+            self.env.note_dependency(str(path))
+            text = _IMAGE.sub(r"\1results/\2", path.read_text(encoding="utf-8"))
+            document = new_document(str(path), self.state.document.settings)
+            MystParser().parse(text, document)
+            out.extend(document.children)
+        return out
+
+
+def setup(app):
+    app.add_directive("benchmark-results", BenchmarkResults)
