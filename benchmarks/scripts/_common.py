@@ -80,6 +80,7 @@ def command_line():
 
 
 def save_figure(fig, path):
+    fig.tight_layout()
     fig.savefig(path, dpi=120, bbox_inches="tight")
     log(f"wrote {path}")
 
