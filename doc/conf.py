@@ -42,7 +42,6 @@ default_role = "literal"
 
 # -- API reference -----------------------------------------------------------------------------
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": True}
 autodoc_typehints = "none"  # numpydoc renders the types written in the docstrings
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
@@ -62,6 +61,8 @@ sphinx_gallery_conf = {
     "reference_url": {"skSIG": None},
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
+    "doc_module": ("skSIG",),
+    "backreferences_dir": "gen_modules/backreferences",
 }
 
 # -- HTML --------------------------------------------------------------------------------------
@@ -101,5 +102,30 @@ class BenchmarkResults(SphinxDirective):
         return out
 
 
+# scikit-learn's own methods (metadata routing, ``ClassifierMixin.score``) refer to labels of
+# scikit-learn's documentation; of them only ``get_params`` and ``set_params`` are shown here.
+_SKLEARN_SHOWN = {"get_params", "set_params"}
+
+
+def _skip_sklearn_members(app, what, name, obj, skip, options):
+    module = getattr(obj, "__module__", None) or ""
+    if module.startswith("sklearn.") and name not in _SKLEARN_SHOWN:
+        return True
+    return None
+
+
+# A name ending in ``_`` is a reference in reStructuredText: escape it in the type lines of
+# numpydoc sections, as in ``ndarray of shape (n_features_in_,)``.
+_TRAILING_UNDERSCORE = re.compile(r"\b([A-Za-z]\w*)_(?=[,)])")
+
+
+def _escape_trailing_underscores(app, what, name, obj, options, lines):
+    for i, line in enumerate(lines):
+        if "`" not in line:
+            lines[i] = _TRAILING_UNDERSCORE.sub(r"\1\\_", line)
+
+
 def setup(app):
     app.add_directive("benchmark-results", BenchmarkResults)
+    app.connect("autodoc-skip-member", _skip_sklearn_members)
+    app.connect("autodoc-process-docstring", _escape_trailing_underscores, priority=600)
