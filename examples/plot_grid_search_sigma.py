@@ -12,7 +12,7 @@ all candidates directly, as it does for :class:`~sklearn.neighbors.KernelDensity
 Here the data are 8 Gaussians (standard deviation 0.1) on a ring of radius 2. The search runs
 over ``sigma`` for two values of ``M``; the validation curve shows the held-out score of each.
 Every fit trains for only 400 steps to keep the example under a minute; the defaults train for
-20,000.
+tens of thousands of steps.
 """
 
 # %%

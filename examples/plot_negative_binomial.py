@@ -15,8 +15,8 @@ implicit distribution of ``theta = T_phi(z)``. Fitted to counts alone, it should
 Gamma(2, 1) as its mixing distribution (paper, Fig. 1 a-b). :meth:`~skSIG.SemiImplicitDensity.sample_theta`
 returns draws of it: for the Poisson likelihood, the rates.
 
-This example trains for 1,000 steps with ``M=512`` theta draws per step to run in seconds; the default ``max_iter=20000``
-recovers the mixing distribution more closely.
+This example trains for 1,000 steps with ``M=512`` theta draws per step to run in seconds; the
+defaults (tens of thousands of steps) recover the mixing distribution more closely.
 """
 
 # %%

@@ -12,7 +12,7 @@ Note that the pipeline's score is the log-density of the *scaled* data: it diffe
 log-density in the original units by the constant ``-sum(log(scale_))`` of the scaler, which
 does not change any comparison between models fitted behind the same scaler.
 
-The fits here take 1,500 steps; the defaults train for 20,000.
+The fits here take 1,500 steps; the defaults train for tens of thousands.
 """
 
 # %%
