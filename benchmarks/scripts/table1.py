@@ -7,13 +7,20 @@ mean ± standard error over the seeds. The modes under the VEEGAN/PacGAN protoco
 high-quality sample) are reported too.
 
     python benchmarks/scripts/table1.py            # 5 seeds, writes doc/results/table1.*
+    python benchmarks/scripts/table1.py --jobs 2   # two fits at a time on an idle 2-core box
     python benchmarks/scripts/table1.py --quick    # smoke run
+
+One seed of all six models takes about 5-8 minutes on one busy core (SIG and GAN-SI about
+1.5-3 minutes each, the baselines 0.5-1 minute each), so 5 seeds need ``--jobs 2`` to stay
+near 30 minutes.
 """
 
+import os
 import time
 
 import numpy as np
-from _common import command_line, fmt, log, markdown_table, mean_se, parser, setup, write_csv
+from joblib import Parallel, delayed
+from _common import ROOT, command_line, fmt, log, markdown_table, mean_se, parser, setup, write_csv
 
 import skSIG
 from benchmarks.baselines import GAN, VAE, VEEGAN, UnrolledGAN
@@ -32,57 +39,69 @@ PAPER = {  # Table 1 of the paper: modes, high quality, KL (mean, standard error
 }
 
 
-def models(quick):
-    """``name -> factory(seed)``; GAN-SI only when skSIG provides it."""
-    steps = {"GAN": 10000, "VAE": 10000, "VEEGAN": 10000, "Unrolled GAN": 5000}
+def available_models():
+    """Model names in table order; GAN-SI only when skSIG provides it."""
+    names = ["GAN", "VAE", "VEEGAN", "Unrolled GAN", "SIG"]
+    return names + ["GAN-SI"] if hasattr(skSIG, "GANSIEstimator") else names
+
+
+def make_model(name, seed, quick):
+    steps = {"GAN": 10000, "VAE": 10000, "VEEGAN": 10000, "Unrolled GAN": 5000}.get(name)
     if quick:
-        steps = dict.fromkeys(steps, 200)
+        steps = 200
     sig_kw = {"max_iter": 200, "M": 256} if quick else {}
-    found = {
-        "GAN": lambda s: GAN(n_steps=steps["GAN"], random_state=s),
-        "VAE": lambda s: VAE(n_steps=steps["VAE"], random_state=s),
-        "VEEGAN": lambda s: VEEGAN(n_steps=steps["VEEGAN"], random_state=s),
-        "Unrolled GAN": lambda s: UnrolledGAN(n_steps=steps["Unrolled GAN"], random_state=s),
-        "SIG": lambda s: SemiImplicitDensity(sigma=STD, random_state=s, **sig_kw),
-    }
-    gansi = getattr(skSIG, "GANSIEstimator", None)
-    if gansi is not None:
-        found["GAN-SI"] = lambda s: gansi(sigma=STD, random_state=s, **sig_kw)
-    return found
+    if name == "SIG":
+        return SemiImplicitDensity(sigma=STD, random_state=seed, **sig_kw)
+    if name == "GAN-SI":
+        return skSIG.GANSIEstimator(sigma=STD, random_state=seed, **sig_kw)
+    baseline = {"GAN": GAN, "VAE": VAE, "VEEGAN": VEEGAN, "Unrolled GAN": UnrolledGAN}[name]
+    return baseline(n_steps=steps, random_state=seed)
+
+
+def run_one(name, seed, quick, threads):
+    """Fit one model on one seed's data and score 50,000 samples; a row of the runs CSV."""
+    import torch
+
+    torch.set_num_threads(threads)
+    X, _ = make_gaussian_grid(N_TRAIN, std=STD, random_state=seed)
+    log(f"seed {seed}: fitting {name}")
+    start = time.perf_counter()
+    model = make_model(name, seed, quick).fit(X)
+    seconds = time.perf_counter() - start
+    r = mode_coverage(model.sample(N_SAMPLES), grid_centers(), std=STD)
+    veegan_modes = int((r["counts"] > 0).sum())  # = mode_coverage(..., min_count=0)
+    log(f"seed {seed}: {name}: modes {r['modes']}, high quality "
+        f"{r['high_quality']:.3f}, KL {r['kl']:.3f} ({seconds:.0f} s)")
+    return {"model": name, "seed": seed, "modes": r["modes"], "modes_veegan": veegan_modes,
+            "high_quality": r["high_quality"], "kl": r["kl"], "fit_seconds": seconds}
 
 
 def main():
     p = parser(__doc__.split("\n")[0])
+    p.add_argument("--jobs", type=int, default=1,
+                   help="fits run in parallel processes (default 1; 2 on an idle 2-core machine)")
     p.add_argument("--models", default=None,
                    help="comma-separated subset, e.g. 'GAN,SIG' (default: all)")
     args = setup(p.parse_args())
-    factories = models(args.quick)
+    names = available_models()
     notes = []
-    if "GAN-SI" not in factories:
+    if "GAN-SI" not in names:
         notes.append("GAN-SI skipped: skSIG.GANSIEstimator is not available in this install.")
     if args.models:
         wanted = [m.strip() for m in args.models.split(",")]
         unknown = set(wanted) - set(PAPER)
         if unknown:
             raise SystemExit(f"unknown models {sorted(unknown)}; choose from {list(PAPER)}")
-        factories = {k: v for k, v in factories.items() if k in wanted}
+        names = [name for name in names if name in wanted]
 
-    runs = []
-    for seed in range(args.seeds):
-        X, _ = make_gaussian_grid(N_TRAIN, std=STD, random_state=seed)
-        for name, factory in factories.items():
-            log(f"seed {seed}: fitting {name}")
-            start = time.perf_counter()
-            model = factory(seed).fit(X)
-            seconds = time.perf_counter() - start
-            samples = model.sample(N_SAMPLES)
-            r = mode_coverage(samples, grid_centers(), std=STD)
-            veegan_modes = int((r["counts"] > 0).sum())  # = mode_coverage(..., min_count=0)
-            runs.append({"model": name, "seed": seed, "modes": r["modes"],
-                         "modes_veegan": veegan_modes, "high_quality": r["high_quality"],
-                         "kl": r["kl"], "fit_seconds": seconds})
-            log(f"seed {seed}: {name}: modes {r['modes']}, high quality "
-                f"{r['high_quality']:.3f}, KL {r['kl']:.3f} ({seconds:.0f} s)")
+    jobs = [(name, seed) for seed in range(args.seeds) for name in names]
+    if args.jobs == 1:
+        runs = [run_one(name, seed, args.quick, args.threads) for name, seed in jobs]
+    else:  # worker processes import the baselines from the repository root
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            [str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
+        runs = Parallel(n_jobs=args.jobs)(
+            delayed(run_one)(name, seed, args.quick, args.threads) for name, seed in jobs)
 
     write_csv(args.out / "table1_runs.csv", runs)
     names = list(dict.fromkeys(run["model"] for run in runs))
