@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from sklearn.model_selection import GridSearchCV, KFold
+from threadpoolctl import threadpool_limits
 
 from skSIG import SemiImplicitDensity
 
@@ -21,7 +22,9 @@ def _search(bimodal, n_jobs):
 
 
 def test_grid_search_on_local_dask_cluster_matches_local_run(bimodal):
-    local = _search(bimodal, n_jobs=1)
+    # One torch thread, like each Dask worker (Dask starts them with OMP_NUM_THREADS=1).
+    with threadpool_limits(limits=1):
+        local = _search(bimodal, n_jobs=1)
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     )
