@@ -10,9 +10,9 @@ high-quality sample) are reported too.
     python benchmarks/scripts/table1.py --jobs 2   # two fits at a time on an idle 2-core box
     python benchmarks/scripts/table1.py --quick    # smoke run
 
-One seed of all six models takes about 5-8 minutes on one busy core (SIG and GAN-SI about
-1.5-3 minutes each, the baselines 0.5-1 minute each), so 5 seeds need ``--jobs 2`` to stay
-near 30 minutes.
+One seed of all six models took about 8 minutes on one core of a heavily shared 2-core
+machine (SIG 5 minutes, GAN-SI 1, the baselines 0.5-1 each), so 5 seeds need ``--jobs 2``
+and a quieter machine to stay near 30 minutes.
 """
 
 import os
