@@ -58,7 +58,6 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
     "show_memory": False,
-    "reference_url": {"skSIG": None},
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
     "doc_module": ("skSIG",),
