@@ -98,6 +98,10 @@ class BenchmarkResults(SphinxDirective):
             document = new_document(str(path), self.state.document.settings)
             MystParser().parse(text, document)
             out.extend(document.children)
+            data = sorted(results.glob(f"{path.stem}*.csv"))
+            if data:
+                links = ", ".join(f":download:`{csv.name} <results/{csv.name}>`" for csv in data)
+                out.extend(self.parse_text_to_nodes(f"Data: {links}."))
         return out
 
 
