@@ -46,6 +46,9 @@ def test_theorem1_is_eq15_when_all_modes_survive():
         ("table1.py", ["table1.md", "table1.csv", "table1_runs.csv"]),
         ("fig1.py", ["fig1.md", "fig1.csv"]),
         ("fig3a.py", ["fig3a.md", "fig3a.csv"]),
+        ("table2.py", ["table2.md", "table2.csv", "table2_runs.csv"]),
+        ("wgan_grid.py", ["wgan_grid.md", "wgan_grid.csv", "wgan_grid_runs.csv"]),
+        ("peers.py", ["peers.md", "peers.csv"]),
     ],
 )
 def test_script_quick_mode(script, outputs, tmp_path):
@@ -58,3 +61,54 @@ def test_script_quick_mode(script, outputs, tmp_path):
     for name in outputs:
         assert (tmp_path / name).stat().st_size > 0
     assert "Quick smoke run" in (tmp_path / outputs[0]).read_text()
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "float"])
+def test_table3_cifar_quick_on_user_data(dtype, tmp_path):
+    """Table 3's script on 64 random 8x8x3 images with a toy classifier (tests/script_helpers.py):
+    the plumbing of user-provided data and classifier, not CIFAR-10."""
+    images = np.random.default_rng(0).random((64, 8, 8, 3))
+    if dtype == "uint8":
+        data = tmp_path / "images.npy"
+        np.save(data, (images * 255).astype(np.uint8))
+        extra = []
+    else:  # flattened float rows need --image-shape
+        data = tmp_path / "rows.npy"
+        np.save(data, images.reshape(64, -1))
+        extra = ["--image-shape", "8,8,3"]
+    result = subprocess.run(
+        [sys.executable, str(SCRIPTS / "table3_cifar.py"), "--quick", "--out", str(tmp_path),
+         "--data", str(data), "--classifier", "script_helpers:toy_proba", *extra],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env={**os.environ, "OMP_NUM_THREADS": "1",
+             "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")])},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    text = (tmp_path / "table3_cifar.md").read_text()
+    assert "Quick smoke run" in text
+    for name in ["Real data", "DCGAN", "DCGAN-SI", "WGAN-GP", "WGAN-GP-SI"]:
+        assert f"| {name} |" in text
+    rows = (tmp_path / "table3_cifar.csv").read_text().splitlines()
+    assert len(rows) == 1 + 5  # header, real data, four models
+
+
+def test_table3_cifar_clear_errors(tmp_path):
+    bad = tmp_path / "bad.npy"
+    np.save(bad, np.full((4, 8, 8, 3), 2.0))
+    result = subprocess.run(
+        [sys.executable, str(SCRIPTS / "table3_cifar.py"), "--quick", "--out", str(tmp_path),
+         "--data", str(bad), "--classifier", str(ROOT / "tests" / "script_helpers.py") + ":toy_proba"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )
+    assert result.returncode != 0 and "[0, 1]" in result.stderr
+
+
+def test_table2_mnist_without_network_is_a_clear_error(tmp_path, monkeypatch):
+    import table2
+
+    def offline(*args, **kwargs):
+        raise OSError("no network")
+
+    monkeypatch.setattr(table2, "fetch_stacked_mnist", offline)
+    with pytest.raises(SystemExit, match="--data mnist needs MNIST"):
+        table2.load_data("mnist", 10, 0)
