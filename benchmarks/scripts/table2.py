@@ -24,7 +24,7 @@ scores real stacked images (a fresh draw of triples; for ``--data digits`` built
 perfect generator would reach under this classifier.
 
     python benchmarks/scripts/table2.py                 # S, M, L x 5 seeds -> doc/results/table2.*
-    python benchmarks/scripts/table2.py --sizes M --seeds 1
+    python benchmarks/scripts/table2.py --sizes M --seeds 1 --models DCGAN-SI
     python benchmarks/scripts/table2.py --jobs 2        # two fits at a time on an idle 2-core box
     python benchmarks/scripts/table2.py --data mnist    # Stacked MNIST (download)
     python benchmarks/scripts/table2.py --quick         # smoke run (size S, a few steps)
@@ -118,9 +118,14 @@ def main():
     p.add_argument("--max-iter", type=int, default=None,
                    help="training steps per fit (default: the estimator's default)")
     p.add_argument("--device", default="auto", help="torch device of the fits (default 'auto')")
+    p.add_argument("--models", default="DCGAN,DCGAN-SI",
+                   help="comma-separated subset of DCGAN,DCGAN-SI (default both)")
     p.add_argument("--jobs", type=int, default=1,
                    help="fits run in parallel processes (default 1; 2 on an idle 2-core machine)")
     args = setup(p.parse_args())
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    if not models or set(models) - {"DCGAN", "DCGAN-SI"}:
+        raise SystemExit(f"--models must be a subset of DCGAN,DCGAN-SI, got {args.models!r}")
     sizes = [s.strip().upper() for s in args.sizes.split(",") if s.strip()]
     if not sizes or set(sizes) - {"S", "M", "L"}:
         raise SystemExit(f"--sizes must be a subset of S,M,L, got {args.sizes!r}")
@@ -136,7 +141,8 @@ def main():
         f"{real['high_quality']:.3f}, modes {real['modes']}, KL {real['kl']:.3f}")
 
     jobs = [(model_name(lam_zero, size), size, lam_zero, seed)
-            for size in sizes for lam_zero in (True, False) for seed in range(args.seeds)]
+            for size in sizes for lam_zero in (True, False) for seed in range(args.seeds)
+            if ("DCGAN" if lam_zero else "DCGAN-SI") in models]
     if args.jobs == 1:
         runs = [run_one(*job, args) for job in jobs]
     else:
