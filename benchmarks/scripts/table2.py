@@ -93,7 +93,8 @@ def run_one(name, size, lam_zero, seed, args):
     if lam_zero:
         kwargs["lam"] = 0.0
     model = GANSIEstimator(architecture="dcgan", image_shape=SHAPES[args.data], size=size,
-                           device=args.device, random_state=seed, **kwargs)
+                           device=args.device, random_state=seed,
+                           verbose=0 if args.quick else 1, **kwargs)  # progress ten times a fit
     log(f"seed {seed}: fitting {name} on {len(X)} images")
     start = time.perf_counter()
     model.fit(X)

@@ -169,7 +169,8 @@ def main():
             if plain:
                 kwargs["lam"] = 0.0
             model = GANSIEstimator(architecture="dcgan", image_shape=shape, size=args.size,
-                                   loss=loss, device=args.device, random_state=seed, **kwargs)
+                                   loss=loss, device=args.device, random_state=seed,
+                                   verbose=0 if args.quick else 1, **kwargs)
             log(f"seed {seed}: fitting {name} ({kwargs['max_iter']} steps)")
             start = time.perf_counter()
             model.fit(X)
