@@ -3,10 +3,13 @@ sampling and H_M scoring. Subclasses supply the model (``_build``) and one optim
 (``_step``), as scikit-learn's ``mixture/_base.py`` does for its mixtures.
 """
 
+from __future__ import annotations
+
 import copy
 import math
 import time
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -16,6 +19,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._hm import log_mean_prob
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+    from typing_extensions import Self
+
+    RandomStateLike = int | np.random.RandomState | None
 from ._likelihoods import Gaussian, make_likelihood
 
 # Final learning rate of the cosine decay, as a fraction of ``learning_rate``.
@@ -175,7 +184,7 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
             )
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: None = None) -> Self:
         """Fit the model to ``X`` by minimising the H_M bound (eq. 6) with Adam.
 
         Parameters
@@ -198,7 +207,7 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         self._train(X, self.max_iter, self.max_iter, anneal="off" if warm else "fit", salt=self.n_iter_)
         return self
 
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X: ArrayLike, y: None = None) -> Self:
         """Continue training on ``X`` for one pass (``ceil(n_samples / batch_size)`` steps).
 
         The sigma and learning-rate schedules continue from ``n_iter_`` as if the calls together
@@ -231,7 +240,7 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
     def _sample_seed(self, random_state):
         return _seed_from(self.random_state if random_state is None else random_state)
 
-    def sample_theta(self, n_samples=1, random_state=None):
+    def sample_theta(self, n_samples: int = 1, random_state: RandomStateLike = None) -> np.ndarray:
         """Draw ``theta = T_phi(z)``, ``z ~ N(0, I)`` from the implicit mixing distribution.
 
         ``theta`` is returned as the likelihood's mean parameter: the Gaussian mean, the
@@ -253,7 +262,7 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         lik = make_likelihood(self.likelihood, self.sigma)
         return lik.mean(theta).cpu().double().numpy() + self.shift_
 
-    def sample(self, n_samples=1, random_state=None):
+    def sample(self, n_samples: int = 1, random_state: RandomStateLike = None) -> np.ndarray:
         """Draw ``x ~ p(x | theta)``, ``theta ~ p_phi(theta)`` from the fitted model (eq. 3).
 
         Parameters
@@ -275,7 +284,7 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         x = lik.sample(theta, _cpu_generator(_derive(seed, 1))).double().numpy()
         return x.astype(np.int64) if lik.discrete else x + self.shift_
 
-    def score_samples(self, X):
+    def score_samples(self, X: ArrayLike) -> np.ndarray:
         """Log-density bound of each sample: ``log 1/M' sum_j p(x | theta_j)`` (eq. 6).
 
         ``M' = n_eval_samples`` draws of theta, fixed by the fitted seed, so a row's score does
@@ -303,7 +312,7 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         """The ``n_eval_samples`` fixed theta draws (training coordinates) of ``score_samples``."""
         return self._theta(self.n_eval_samples, _derive(self._seed, 2), device)
 
-    def score(self, X, y=None):
+    def score(self, X: ArrayLike, y: None = None) -> float:
         """Mean of :meth:`score_samples` over the rows of ``X`` (higher is better).
 
         Parameters

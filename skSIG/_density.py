@@ -1,5 +1,10 @@
 """SemiImplicitDensity: the semi-implicit generator (SIG) as a scikit-learn density estimator."""
 
+from __future__ import annotations
+
+from typing import Literal, Sequence
+
+import numpy as np
 import torch
 
 from ._base import BaseSemiImplicit
@@ -106,22 +111,22 @@ class SemiImplicitDensity(BaseSemiImplicit):
 
     def __init__(
         self,
-        M=1024,
-        sigma=0.1,
-        likelihood="gaussian",
-        n_latent=10,
-        hidden_layer_sizes=(100, 100),
-        batch_size=512,
-        max_iter=40000,
-        learning_rate=2e-3,
-        sigma_init="auto",
-        anneal_fraction=0.8,
-        n_eval_samples=2000,
-        device="auto",
-        random_state=None,
-        verbose=0,
-        warm_start=False,
-    ):
+        M: int = 1024,
+        sigma: float = 0.1,
+        likelihood: Literal["gaussian", "poisson", "bernoulli"] = "gaussian",
+        n_latent: int = 10,
+        hidden_layer_sizes: Sequence[int] = (100, 100),
+        batch_size: int = 512,
+        max_iter: int = 40000,
+        learning_rate: float = 2e-3,
+        sigma_init: float | Literal["auto"] = "auto",
+        anneal_fraction: float = 0.8,
+        n_eval_samples: int = 2000,
+        device: str = "auto",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+        warm_start: bool = False,
+    ) -> None:
         self.M = M
         self.sigma = sigma
         self.likelihood = likelihood
