@@ -64,8 +64,11 @@ class GANSIEstimator(BaseSemiImplicit):
 
     Parameters
     ----------
-    M : int, default=512
-        Number of generated ``theta_j`` per step, shared by both terms of eq. 12.
+    M : int, default=1024
+        Number of generated ``theta_j`` per step, shared by both terms of eq. 12. A larger
+        ``M`` tightens the H_M bound (Lemma 1); on the 25-Gaussian grid 1024 rather than 512
+        raised the high-quality fraction from 0.94-0.97 to 0.97-0.98. For images on a CPU a
+        much smaller ``M`` and ``batch_size`` (the paper uses 64) keep steps affordable.
     sigma : float, default=0.1
         Standard deviation of the Gaussian likelihood of the SIG term and of
         :meth:`score_samples`, in data units.
@@ -94,7 +97,7 @@ class GANSIEstimator(BaseSemiImplicit):
     hidden_layer_sizes : tuple of int, default=(100, 100, 100)
         Widths of the ReLU hidden layers of the MLP generator. One layer deeper than the
         paper's (100, 100): on the 25-Gaussian grid the third layer is what lets the generator
-        cut sharply between modes (high-quality fraction 0.83 -> 0.94-0.97 at ``lam=1``).
+        cut sharply between modes (high-quality fraction 0.83 -> 0.94-0.97 at ``M=512``).
     discriminator_hidden_layer_sizes : tuple of int, default=(100,)
         Widths of the ReLU hidden layers of the MLP discriminator.
     batch_size : int, default=512
@@ -187,7 +190,7 @@ class GANSIEstimator(BaseSemiImplicit):
 
     def __init__(
         self,
-        M=512,
+        M=1024,
         sigma=0.1,
         lam=1.0,
         loss="gan",
