@@ -27,7 +27,7 @@ class SemiImplicitDensity(BaseSemiImplicit):
     underflows) and training finds no mode at all; coarse-to-fine finds them all. What is then
     left is theta mass in transit between modes, which only theta's within a few ``sigma`` of
     data can be pulled out of: many steps at a fairly large step size remove it (on the
-    25-Gaussian grid, 40,000 steps at 2e-3 leave 2% of theta in transit where 20,000 at 1e-3
+    25-Gaussian grid, 40,000 steps at 1.5e-3 leave 2% of theta in transit where 20,000 at 1e-3
     leave 4%), and the decaying step size then settles the network on the modes.
 
     Parameters
@@ -49,7 +49,7 @@ class SemiImplicitDensity(BaseSemiImplicit):
         Number of data rows ``N`` per step, drawn with replacement.
     max_iter : int, default=40000
         Number of optimiser steps of ``fit``.
-    learning_rate : float, default=2e-3
+    learning_rate : float, default=1.5e-3
         Initial Adam step size; it decays on a cosine to 1% of this value.
     sigma_init : float or "auto", default="auto"
         Starting ``sigma`` of the annealing; ``"auto"`` is the root mean feature variance of
@@ -118,7 +118,7 @@ class SemiImplicitDensity(BaseSemiImplicit):
         hidden_layer_sizes: Sequence[int] = (100, 100),
         batch_size: int = 512,
         max_iter: int = 40000,
-        learning_rate: float = 2e-3,
+        learning_rate: float = 1.5e-3,
         sigma_init: float | Literal["auto"] = "auto",
         anneal_fraction: float = 0.8,
         n_eval_samples: int = 2000,
