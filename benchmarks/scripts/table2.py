@@ -30,9 +30,11 @@ perfect generator would reach under this classifier.
     python benchmarks/scripts/table2.py --quick         # smoke run (size S, a few steps)
 
 Cost: the full table is 3 sizes x 2 models x 5 seeds = 30 fits at the estimator's default
-training budget; on 2 CPU cores that is far beyond 30 minutes (see the per-fit seconds in
-``table2_runs.csv``). Use ``--sizes``, ``--seeds``, ``--jobs`` or a GPU (``--device cuda``)
-to fit it into a time budget; ``--max-iter`` changes the budget (and then the protocol).
+training budget (20,000 steps). One DCGAN-SI(M) fit took 1083 s (18 min) on one torch thread
+of a shared 2-core machine, so the full table needs about 9 hours there, far beyond the
+30-minute target; one size and seed (``--sizes M --seeds 1``) about 35 minutes. Use
+``--sizes``, ``--seeds``, ``--models``, ``--jobs`` or a GPU (``--device cuda``) to fit it
+into a time budget; ``--max-iter`` changes the budget (and then the protocol).
 """
 
 import os
