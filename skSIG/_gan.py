@@ -8,11 +8,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseSemiImplicit, _derive
+from ._base import BaseSemiImplicit
 from ._dcgan import SIZES, DCGANDiscriminator, DCGANGenerator
-from ._hm import hm_bound, log_mean_prob
+from ._hm import hm_bound
 from ._likelihoods import Gaussian
 from ._networks import MLP, Transform, init_parameters
 
@@ -378,28 +377,3 @@ class GANSIEstimator(BaseSemiImplicit):
         X : ndarray of shape (n_samples, n_features)
         """
         return self.sample_theta(n_samples, random_state)
-
-    def score_samples(self, X):
-        """Log-density bound of each sample under the SIG model: ``log 1/M' sum_j N(x; theta_j, sigma^2 I)``.
-
-        The H_M bound of eq. 6 with ``M' = n_eval_samples`` fixed draws of ``theta``, exactly
-        as :meth:`SemiImplicitDensity.score_samples` (a Gaussian kernel density estimate over
-        the generator's outputs), but in float64: in float32 the ``x . theta / sigma^2``
-        products round differently with the number of rows scored together, so a row's score
-        would depend on its neighbours in the last digit.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data to score.
-
-        Returns
-        -------
-        log_density : ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        device = self._device()
-        theta = self._theta(self.n_eval_samples, _derive(self._seed, 2), device).double()
-        x = torch.as_tensor(np.asarray(X, dtype=np.float64) - self.shift_, device=device)
-        return log_mean_prob(Gaussian(self.sigma), x, theta).cpu().numpy()
