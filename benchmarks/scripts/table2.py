@@ -36,7 +36,8 @@ perfect generator would reach under this classifier.
 
 Cost: the full table is 3 sizes x 2 models x 5 seeds = 30 fits at the estimator's default
 training budget (20,000 steps). On one torch thread of a shared 2-core machine one
-fit at size M took 1083 s (DCGAN-SI) and 1332 s (DCGAN), so the full table needs about 10
+fit at size M took 1083 s (DCGAN-SI, then-default M=512) and 1332 s (DCGAN, default
+M=1024), so the full table needs about 10
 hours there, far beyond the 30-minute target; one size and seed (``--sizes M --seeds 1``)
 about 40 minutes. Use
 ``--sizes``, ``--seeds``, ``--models``, ``--jobs`` or a GPU (``--device cuda``) to fit it
