@@ -1,7 +1,10 @@
 """GANSIEstimator: a GAN whose generator is regularised by the SIG bound H_M (paper section 3)."""
 
+from __future__ import annotations
+
 import math
 from numbers import Integral, Real
+from typing import Literal, Sequence
 
 import numpy as np
 import torch
@@ -202,28 +205,28 @@ class GANSIEstimator(BaseSemiImplicit):
 
     def __init__(
         self,
-        M=1024,
-        sigma=0.1,
-        lam=1.0,
-        loss="gan",
-        architecture="mlp",
-        image_shape=None,
-        size="M",
-        n_latent="auto",
-        hidden_layer_sizes=(100, 100, 100),
-        discriminator_hidden_layer_sizes=(100,),
-        batch_size=512,
-        max_iter=20000,
-        learning_rate=1e-3,
-        discriminator_learning_rate=1e-3,
-        sigma_init="auto",
-        anneal_fraction=0.8,
-        n_eval_samples=2000,
-        device="auto",
-        random_state=None,
-        verbose=0,
-        warm_start=False,
-    ):
+        M: int = 1024,
+        sigma: float = 0.1,
+        lam: float | Literal["auto"] = 1.0,
+        loss: Literal["gan", "wgan-gp"] = "gan",
+        architecture: Literal["mlp", "dcgan"] = "mlp",
+        image_shape: tuple[int, int, int] | None = None,
+        size: Literal["S", "M", "L"] = "M",
+        n_latent: int | Literal["auto"] = "auto",
+        hidden_layer_sizes: Sequence[int] = (100, 100, 100),
+        discriminator_hidden_layer_sizes: Sequence[int] = (100,),
+        batch_size: int = 512,
+        max_iter: int = 20000,
+        learning_rate: float = 1e-3,
+        discriminator_learning_rate: float = 1e-3,
+        sigma_init: float | Literal["auto"] = "auto",
+        anneal_fraction: float = 0.8,
+        n_eval_samples: int = 2000,
+        device: str = "auto",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+        warm_start: bool = False,
+    ) -> None:
         self.M = M
         self.sigma = sigma
         self.lam = lam
@@ -359,7 +362,7 @@ class GANSIEstimator(BaseSemiImplicit):
         return loss_g + 0.0 * loss_d.detach()
 
     # ------------------------------------------------------------------ model use
-    def sample(self, n_samples=1, random_state=None):
+    def sample(self, n_samples: int = 1, random_state: int | np.random.RandomState | None = None) -> np.ndarray:
         """Draw generator outputs ``theta = T_phi(z)``, ``z ~ N(0, I)``, as the paper shows them.
 
         These are the samples the discriminator judges, without the likelihood's noise
