@@ -4,11 +4,16 @@ Every generator returns ``(X, y)``: the data and, where it has one, the latent v
 reader will want to compare a fitted model with (component index, mixing rate, angle, label).
 """
 
+from __future__ import annotations
+
 from numbers import Integral, Real
+from typing import Union
 
 import numpy as np
 from sklearn.datasets import fetch_openml, load_digits
 from sklearn.utils import check_random_state
+
+_RandomStateLike = Union[int, np.random.RandomState, None]
 
 
 def _check_n_samples(n_samples):
@@ -41,7 +46,7 @@ def _sample_mixture(centers, weights, std, n_samples, rng):
     return centers[y] + std * rng.standard_normal((n_samples, centers.shape[1])), y
 
 
-def grid_centers(n_per_side=5, spacing=2.0):
+def grid_centers(n_per_side: int = 5, spacing: float = 2.0) -> np.ndarray:
     """Centres of the square grid of Gaussians: ``(n_per_side**2, 2)``, centred on 0.
 
     Centre ``k`` lies in column ``k // n_per_side`` (its first coordinate) and row
@@ -94,7 +99,13 @@ def ring_centers(n_modes: int = 8, radius: float = 2.0) -> np.ndarray:
     return radius * np.c_[np.cos(angles), np.sin(angles)]
 
 
-def make_gaussian_grid(n_samples=20000, std=0.05, n_per_side=5, spacing=2.0, random_state=None):
+def make_gaussian_grid(
+    n_samples: int = 20000,
+    std: float = 0.05,
+    n_per_side: int = 5,
+    spacing: float = 2.0,
+    random_state: _RandomStateLike = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Equal mixture of Gaussians on the grid ``{-4, -2, 0, 2, 4}^2`` (paper section 5.2).
 
     Parameters
@@ -139,8 +150,8 @@ def make_uneven_grid(
     std: float = 0.05,
     column_weights=(2, 1, 2, 1, 2),
     spacing: float = 2.0,
-    random_state=None,
-):
+    random_state: _RandomStateLike = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Grid of Gaussians whose columns carry unequal mass (paper Fig. 3a).
 
     By default columns 1, 3 and 5 carry twice the data of columns 2 and 4; the components
@@ -194,8 +205,8 @@ def make_gaussian_ring(
     n_modes: int = 8,
     radius: float = 2.0,
     std: float = 0.1,
-    random_state=None,
-):
+    random_state: _RandomStateLike = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Equal mixture of Gaussians on a circle (paper Fig. 1 h-j).
 
     Parameters
@@ -236,8 +247,11 @@ def make_gaussian_ring(
 
 
 def make_noisy_ring(
-    n_samples: int = 20000, radius: float = 2.0, noise: float = 0.1, random_state=None
-):
+    n_samples: int = 20000,
+    radius: float = 2.0,
+    noise: float = 0.1,
+    random_state: _RandomStateLike = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Points uniform on a circle plus isotropic Gaussian noise (paper Fig. 1 c-e).
 
     Parameters
@@ -276,8 +290,11 @@ def make_noisy_ring(
 
 
 def make_negative_binomial(
-    n_samples: int = 10000, r: float = 2.0, p: float = 0.5, random_state=None
-):
+    n_samples: int = 10000,
+    r: float = 2.0,
+    p: float = 0.5,
+    random_state: _RandomStateLike = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Counts from NegativeBinomial(r, p), drawn as its Poisson-Gamma mixture (Fig. 1 a-b).
 
     ``NB(x; r, p) = int Poisson(x; theta) Gamma(theta; r, (1 - p) / p) dtheta`` (shape and
@@ -324,8 +341,8 @@ def make_poisson_nb_mixture(
     r: float = 0.2,
     p: float = 0.9,
     weight: float = 0.5,
-    random_state=None,
-):
+    random_state: _RandomStateLike = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Counts from ``weight Poisson(rate) + (1 - weight) NegativeBinomial(r, p)`` (Fig. 1 f-g).
 
     Parameters
@@ -377,7 +394,9 @@ def _stack_digits(images, labels, n_samples, rng):
     return X.reshape(n_samples, -1), y
 
 
-def make_stacked_digits(n_samples: int = 10000, random_state=None):
+def make_stacked_digits(
+    n_samples: int = 10000, random_state: _RandomStateLike = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Stacked digits: three scikit-learn 8x8 digits as the RGB channels of one image.
 
     The offline, small counterpart of Stacked MNIST (paper section 5.3): 1000 modes, one per
@@ -417,8 +436,12 @@ def make_stacked_digits(n_samples: int = 10000, random_state=None):
 
 
 def fetch_stacked_mnist(
-    n_samples: int = 50000, *, data_home=None, download_if_missing=True, random_state=None
-):
+    n_samples: int = 50000,
+    *,
+    data_home: str | None = None,
+    download_if_missing: bool = True,
+    random_state: _RandomStateLike = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Stacked MNIST (MNIST-3): three MNIST digits as the RGB channels of one image.
 
     The data set of the paper's section 5.3, built from OpenML's ``mnist_784`` through

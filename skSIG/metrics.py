@@ -5,9 +5,12 @@ Fig. 3a); :func:`image_metrics` scores samples through a classifier's class prob
 (Table 2); :class:`StackedDigitsClassifier` provides those probabilities for stacked digits.
 """
 
+from __future__ import annotations
+
 from numbers import Real
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.spatial.distance import cdist
 from scipy.special import xlogy
 from scipy.stats import chi2
@@ -16,7 +19,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
 
 
-def mode_coverage(samples, centers, std, n_std=3.0, min_count=1000, weights=None):
+def mode_coverage(
+    samples: ArrayLike,
+    centers: ArrayLike,
+    std: float,
+    n_std: float = 3.0,
+    min_count: int = 1000,
+    weights: ArrayLike | None = None,
+) -> dict:
     """The paper's mode-coverage protocol for mixtures of Gaussians (section 5.2, Table 1).
 
     A sample is *high quality* when it lies within ``n_std * std`` of some centre; a mode is
@@ -117,7 +127,7 @@ def _entropy(p, axis=-1):
     return -np.sum(xlogy(p, p), axis=axis)
 
 
-def inception_score(proba):
+def inception_score(proba: ArrayLike) -> float:
     """Inception score ``exp(E_x KL(p(y | x) || p(y)))`` from class probabilities (eq. 13).
 
     Parameters
@@ -147,7 +157,7 @@ def inception_score(proba):
     return float(np.exp(_entropy(p_y) - _entropy(proba).mean()))
 
 
-def image_metrics(proba, threshold=0.7):
+def image_metrics(proba: ArrayLike, threshold: float = 0.7) -> dict:
     """Table 2's quality and diversity metrics from class probabilities (section 5.3).
 
     Parameters
@@ -235,7 +245,7 @@ class StackedDigitsClassifier(ClassifierMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, estimator=None, n_channels=3):
+    def __init__(self, estimator: BaseEstimator | None = None, n_channels: int = 3) -> None:
         self.estimator = estimator
         self.n_channels = n_channels
 
@@ -243,7 +253,7 @@ class StackedDigitsClassifier(ClassifierMixin, BaseEstimator):
         """``X: (n, H*W*C) -> (C, n, H*W)``: the images of each channel."""
         return np.moveaxis(X.reshape(len(X), -1, self.n_channels), -1, 0)
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> StackedDigitsClassifier:
         """Fit the digit classifier on every channel of the stacked images.
 
         Parameters
@@ -278,7 +288,7 @@ class StackedDigitsClassifier(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         return self
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Probability of each digit triple: the product of the channels' digit probabilities.
 
         Parameters
@@ -305,7 +315,7 @@ class StackedDigitsClassifier(ClassifierMixin, BaseEstimator):
             proba = (proba[:, :, None] * digit_proba[:, None, :]).reshape(len(X), -1)
         return proba
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Most probable digit triple of each stacked image.
 
         Parameters
