@@ -2,6 +2,7 @@
 
 import argparse
 import csv
+import os
 import sys
 import time
 from pathlib import Path
@@ -44,6 +45,34 @@ def setup(args):
 
 def log(message):
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def progress(iterable, total, label="fits"):
+    """Yield from ``iterable``, printing a text progress bar with the remaining time after each item."""
+    start = time.perf_counter()
+    for done, item in enumerate(iterable, 1):
+        elapsed = time.perf_counter() - start
+        bar = "#" * round(20 * done / total)
+        log(f"[{bar:<20}] {done}/{total} {label}, elapsed {elapsed:.0f}s, "
+            f"remaining ~{elapsed / done * (total - done):.0f}s")
+        yield item
+
+
+def run_jobs(fn, jobs, n_jobs=1, label="fits"):
+    """``[fn(*job) for job in jobs]``, in ``n_jobs`` processes when > 1, with a progress bar.
+
+    Worker processes get the repository root on ``PYTHONPATH`` so they can import the
+    baselines.
+    """
+    if n_jobs == 1:
+        results = (fn(*job) for job in jobs)
+    else:
+        from joblib import Parallel, delayed
+
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            [str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(fn)(*job) for job in jobs)
+    return list(progress(results, len(jobs), label))
 
 
 def mean_se(values):

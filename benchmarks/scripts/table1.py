@@ -15,12 +15,10 @@ machine (SIG 5 minutes, GAN-SI 1, the baselines 0.5-1 each), so 5 seeds need ``-
 and a quieter machine to stay near 30 minutes.
 """
 
-import os
 import time
 
 import numpy as np
-from joblib import Parallel, delayed
-from _common import ROOT, command_line, fmt, log, markdown_table, mean_se, parser, setup, write_csv
+from _common import command_line, fmt, log, markdown_table, mean_se, parser, run_jobs, setup, write_csv
 
 import skSIG
 from benchmarks.baselines import GAN, VAE, VEEGAN, UnrolledGAN
@@ -95,13 +93,7 @@ def main():
         names = [name for name in names if name in wanted]
 
     jobs = [(name, seed) for seed in range(args.seeds) for name in names]
-    if args.jobs == 1:
-        runs = [run_one(name, seed, args.quick, args.threads) for name, seed in jobs]
-    else:  # worker processes import the baselines from the repository root
-        os.environ["PYTHONPATH"] = os.pathsep.join(
-            [str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
-        runs = Parallel(n_jobs=args.jobs)(
-            delayed(run_one)(name, seed, args.quick, args.threads) for name, seed in jobs)
+    runs = run_jobs(run_one, [(name, seed, args.quick, args.threads) for name, seed in jobs], args.jobs)
 
     write_csv(args.out / "table1_runs.csv", runs)
     names = list(dict.fromkeys(run["model"] for run in runs))

@@ -44,12 +44,10 @@ about 40 minutes. Use
 into a time budget; ``--max-iter`` changes the budget (and then the protocol).
 """
 
-import os
 import time
 
 import numpy as np
-from joblib import Parallel, delayed
-from _common import ROOT, command_line, fmt, log, markdown_table, mean_se, parser, setup, write_csv
+from _common import command_line, fmt, log, markdown_table, mean_se, parser, run_jobs, setup, write_csv
 
 from skSIG import GANSIEstimator
 from skSIG.datasets import fetch_stacked_mnist, make_stacked_digits
@@ -153,12 +151,7 @@ def main():
     jobs = [(model_name(lam_zero, size), size, lam_zero, seed)
             for size in sizes for lam_zero in (True, False) for seed in range(args.seeds)
             if ("DCGAN" if lam_zero else "DCGAN-SI") in models]
-    if args.jobs == 1:
-        runs = [run_one(*job, args) for job in jobs]
-    else:
-        os.environ["PYTHONPATH"] = os.pathsep.join(
-            [str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
-        runs = Parallel(n_jobs=args.jobs)(delayed(run_one)(*job, args) for job in jobs)
+    runs = run_jobs(run_one, [(*job, args) for job in jobs], args.jobs)
 
     write_csv(args.out / "table2_runs.csv", runs)
     summary, table = [], []

@@ -17,8 +17,7 @@ WGAN-GP-SI only on CIFAR-10 (Table 3); this is the grid counterpart.
 import time
 
 import numpy as np
-from joblib import Parallel, delayed
-from _common import command_line, fmt, log, markdown_table, mean_se, parser, setup, write_csv
+from _common import command_line, fmt, log, markdown_table, mean_se, parser, run_jobs, setup, write_csv
 
 from skSIG import GANSIEstimator
 from skSIG.datasets import grid_centers, make_gaussian_grid
@@ -55,11 +54,7 @@ def main():
                    help="fits run in parallel processes (default 1; 2 on an idle 2-core machine)")
     args = setup(p.parse_args())
     jobs = [(name, seed) for seed in range(args.seeds) for name in MODELS]
-    if args.jobs == 1:
-        runs = [run_one(name, seed, args.quick, args.threads) for name, seed in jobs]
-    else:
-        runs = Parallel(n_jobs=args.jobs)(
-            delayed(run_one)(name, seed, args.quick, args.threads) for name, seed in jobs)
+    runs = run_jobs(run_one, [(name, seed, args.quick, args.threads) for name, seed in jobs], args.jobs)
 
     write_csv(args.out / "wgan_grid_runs.csv", runs)
     summary, table = [], []
