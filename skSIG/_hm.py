@@ -37,10 +37,12 @@ class _AffineLogSumExp(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         x, W, e, s = ctx.saved_tensors
-        weights = e * (grad[:, None] / s)  # softmax weights times the incoming gradient
-        grad_x = weights @ W if ctx.needs_input_grad[0] else None
-        grad_W = (x.T @ weights).T if ctx.needs_input_grad[1] else None
-        grad_b = weights.sum(dim=0) if ctx.needs_input_grad[2] else None
+        # The softmax weights are e * r row-wise with r = grad / s; folding r into the small
+        # (N, D) and (N,) operands spares a pass over the (N, M) block.
+        r = grad[:, None] / s  # [N, 1]
+        grad_x = r * (e @ W) if ctx.needs_input_grad[0] else None
+        grad_W = ((x * r).T @ e).T if ctx.needs_input_grad[1] else None
+        grad_b = (r.T @ e).squeeze(0) if ctx.needs_input_grad[2] else None
         return grad_x, grad_W, grad_b
 
 
