@@ -17,19 +17,25 @@ _FLOOR = -80.0
 _BLOCK_ELEMENTS = 1 << 20
 
 
+def _exp_shifted_(block):
+    """In place ``block <- exp(max(block - rowmax, _FLOOR))``; returns the row max ``(rows, 1)``."""
+    m = block.amax(dim=1, keepdim=True)
+    block.sub_(m).clamp_(min=_FLOOR).exp_()
+    return m
+
+
 class _AffineLogSumExp(torch.autograd.Function):
     """``logsumexp_j(x_i . W_j + b_j)`` for every row, without keeping the logits.
 
     ``x: (N, D), W: (M, D), b: (M,) -> (N,)``. One fused function because the generic autograd
-    path spends most of a step transposing the ``N x M`` block; here the backward is two
-    contiguous matrix products on the stored softmax weights.
+    path spends most of a step transposing the ``N x M`` block; here the backward is contiguous
+    matrix products on the stored exponentials.
     """
 
     @staticmethod
     def forward(ctx, x, W, b):
         e = torch.addmm(b, x, W.T)  # [N, M]
-        m = e.amax(dim=1, keepdim=True)
-        e.sub_(m).clamp_(min=_FLOOR).exp_()
+        m = _exp_shifted_(e)
         s = e.sum(dim=1, keepdim=True)
         ctx.save_for_backward(x, W, e, s)
         return (m + s.log()).squeeze(1)
@@ -75,8 +81,7 @@ def log_mean_prob(likelihood, x, theta, block_elements=_BLOCK_ELEMENTS):
         if xb.shape[0] < rows:
             xb = torch.cat([xb, xb.new_zeros(rows - xb.shape[0], xb.shape[1])])
         torch.addmm(b, xb, W.T, out=block)  # [rows, M]
-        m = block.amax(dim=1, keepdim=True)
-        block.sub_(m).clamp_(min=_FLOOR).exp_()
+        m = _exp_shifted_(block)
         stop = min(n, start + rows)
         out[start:stop] = (m.squeeze(1) + block.sum(dim=1).log())[: stop - start]
     return out + likelihood.base(x) - math.log(theta.shape[0])
