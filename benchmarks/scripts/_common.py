@@ -104,6 +104,22 @@ def markdown_table(header, rows):
     return "\n".join(lines)
 
 
+def write_report(args, name, title, intro, header, rows, notes=()):
+    """Write ``{name}.md`` into ``args.out`` (title, intro, table, notes, the command) and print it."""
+    text = "\n\n".join([
+        f"# {title}",
+        intro,
+        markdown_table(header, rows),
+        *(f"Note: {n}" for n in notes),
+        *(["**Quick smoke run: too few steps for the numbers to mean anything.**"]
+          if args.quick else []),
+        f"Command: `{command_line()}`",
+    ])
+    (args.out / f"{name}.md").write_text(text + "\n")
+    log(f"wrote {args.out / (name + '.md')} and {name}.csv, {name}_runs.csv")
+    print(text)
+
+
 def command_line():
     return "python " + " ".join([str(Path(sys.argv[0]).resolve().relative_to(ROOT))] + sys.argv[1:])
 

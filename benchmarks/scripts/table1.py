@@ -18,7 +18,7 @@ and a quieter machine to stay near 30 minutes.
 import time
 
 import numpy as np
-from _common import command_line, fmt, log, markdown_table, mean_se, parser, run_jobs, setup, write_csv
+from _common import fmt, log, mean_se, parser, run_jobs, setup, write_csv, write_report
 
 import skSIG
 from benchmarks.baselines import GAN, VAE, VEEGAN, UnrolledGAN
@@ -110,22 +110,12 @@ def main():
     write_csv(args.out / "table1.csv", summary)
     header = ["Model", "Modes", "High quality", "KL", "Modes (≥ 1 HQ)", "Fit time (s)",
               "Paper modes", "Paper HQ", "Paper KL"]
-    text = "\n\n".join([
-        "# Table 1: mode capture on the 5×5 grid of Gaussians",
-        f"Grid std {STD}, {N_TRAIN} training points, {N_SAMPLES} samples per model, "
-        f"{args.seeds} seed(s), mean ± standard error. Modes: > 1000 high-quality samples "
-        "(paper); Modes (≥ 1 HQ): the VEEGAN/PacGAN protocol. SIG samples are "
-        "`SemiImplicitDensity.sample` (theta plus the N(0, sigma²) noise); GAN-SI samples "
-        "are the generator outputs theta.",
-        markdown_table(header, table),
-        *(f"Note: {n}" for n in notes),
-        *(["**Quick smoke run: too few steps for the numbers to mean anything.**"]
-          if args.quick else []),
-        f"Command: `{command_line()}`",
-    ])
-    (args.out / "table1.md").write_text(text + "\n")
-    log(f"wrote {args.out / 'table1.md'} and table1.csv, table1_runs.csv")
-    print(text)
+    intro = (f"Grid std {STD}, {N_TRAIN} training points, {N_SAMPLES} samples per model, "
+             f"{args.seeds} seed(s), mean ± standard error. Modes: > 1000 high-quality samples "
+             "(paper); Modes (≥ 1 HQ): the VEEGAN/PacGAN protocol. SIG samples are "
+             "`SemiImplicitDensity.sample` (theta plus the N(0, sigma²) noise); GAN-SI samples "
+             "are the generator outputs theta.")
+    write_report(args, "table1", "Table 1: mode capture on the 5×5 grid of Gaussians", intro, header, table, notes)
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ into a time budget; ``--max-iter`` changes the budget (and then the protocol).
 import time
 
 import numpy as np
-from _common import command_line, fmt, log, markdown_table, mean_se, parser, run_jobs, setup, write_csv
+from _common import fmt, log, mean_se, parser, run_jobs, setup, write_csv, write_report
 
 from skSIG import GANSIEstimator
 from skSIG.datasets import fetch_stacked_mnist, make_stacked_digits
@@ -172,26 +172,17 @@ def main():
     shape = "×".join(map(str, SHAPES[args.data]))
     data_text = ("scikit-learn's 8×8 digits stacked as RGB (offline; the paper uses 28×28 "
                  "Stacked MNIST)" if args.data == "digits" else "Stacked MNIST")
-    text = "\n\n".join([
-        "# Table 2: DCGAN vs DCGAN-SI on stacked digits",
-        f"Data: {data_text}, images {shape}, {2000 if args.quick else args.n_train} training "
-        f"images per seed; {2000 if args.quick else N_SAMPLES} samples per model scored by "
-        f"`StackedDigitsClassifier` (logistic regression per channel, fitted on "
-        f"{len(Xc)} independent stacked images); {args.seeds} seed(s), mean ± standard "
-        "error. DCGAN is `lam=0`, DCGAN-SI the default `lam`; same networks and budget"
-        + (f", max_iter={args.max_iter}" if args.max_iter else "") + ". Modes: digit "
-        "triples with ≥ 1 sample; KL: KL(P_g ‖ uniform). The first row scores real "
-        "stacked images (fresh triples): the ceiling under this classifier. Our IS and "
-        "exp H columns are over the 1000 triples; the paper's (≤ 10) appear to be over the 10 "
-        "digits, so compare high quality, modes and KL.",
-        markdown_table(header, table),
-        *(["**Quick smoke run: too few steps for the numbers to mean anything.**"]
-          if args.quick else []),
-        f"Command: `{command_line()}`",
-    ])
-    (args.out / "table2.md").write_text(text + "\n")
-    log(f"wrote {args.out / 'table2.md'} and table2.csv, table2_runs.csv")
-    print(text)
+    intro = (f"Data: {data_text}, images {shape}, {2000 if args.quick else args.n_train} training "
+             f"images per seed; {2000 if args.quick else N_SAMPLES} samples per model scored by "
+             f"`StackedDigitsClassifier` (logistic regression per channel, fitted on "
+             f"{len(Xc)} independent stacked images); {args.seeds} seed(s), mean ± standard "
+             "error. DCGAN is `lam=0`, DCGAN-SI the default `lam`; same networks and budget"
+             + (f", max_iter={args.max_iter}" if args.max_iter else "") + ". Modes: digit "
+             "triples with ≥ 1 sample; KL: KL(P_g ‖ uniform). The first row scores real "
+             "stacked images (fresh triples): the ceiling under this classifier. Our IS and "
+             "exp H columns are over the 1000 triples; the paper's (≤ 10) appear to be over the 10 "
+             "digits, so compare high quality, modes and KL.")
+    write_report(args, "table2", "Table 2: DCGAN vs DCGAN-SI on stacked digits", intro, header, table)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ WGAN-GP-SI only on CIFAR-10 (Table 3); this is the grid counterpart.
 import time
 
 import numpy as np
-from _common import command_line, fmt, log, markdown_table, mean_se, parser, run_jobs, setup, write_csv
+from _common import fmt, log, mean_se, parser, run_jobs, setup, write_csv, write_report
 
 from skSIG import GANSIEstimator
 from skSIG.datasets import grid_centers, make_gaussian_grid
@@ -68,22 +68,13 @@ def main():
                       fmt(col["modes_veegan"], 1), f"{np.mean(col['fit_seconds']):.0f}"])
     write_csv(args.out / "wgan_grid.csv", summary)
     header = ["Model", "Modes", "High quality", "KL", "Modes (≥ 1 HQ)", "Fit time (s)"]
-    text = "\n\n".join([
-        "# WGAN-GP vs WGAN-GP-SI on the 5×5 grid of Gaussians",
-        f"Grid std {STD}, {N_TRAIN} training points, {N_SAMPLES} samples (generator outputs) "
-        f"per model, {args.seeds} seed(s), mean ± standard error. Both are "
-        "`GANSIEstimator(sigma=0.05, loss=\"wgan-gp\")`, WGAN-GP with `lam=0`. Modes: > 1000 "
-        "high-quality samples (paper); Modes (≥ 1 HQ): the VEEGAN/PacGAN protocol. For "
-        "reference, the paper's Table 1: SIG 25 / 0.91 / 0.14; best published (PacGAN4) "
-        "24.8 / 0.936 / 0.04.",
-        markdown_table(header, table),
-        *(["**Quick smoke run: too few steps for the numbers to mean anything.**"]
-          if args.quick else []),
-        f"Command: `{command_line()}`",
-    ])
-    (args.out / "wgan_grid.md").write_text(text + "\n")
-    log(f"wrote {args.out / 'wgan_grid.md'} and wgan_grid.csv, wgan_grid_runs.csv")
-    print(text)
+    intro = (f"Grid std {STD}, {N_TRAIN} training points, {N_SAMPLES} samples (generator outputs) "
+             f"per model, {args.seeds} seed(s), mean ± standard error. Both are "
+             "`GANSIEstimator(sigma=0.05, loss=\"wgan-gp\")`, WGAN-GP with `lam=0`. Modes: > 1000 "
+             "high-quality samples (paper); Modes (≥ 1 HQ): the VEEGAN/PacGAN protocol. For "
+             "reference, the paper's Table 1: SIG 25 / 0.91 / 0.14; best published (PacGAN4) "
+             "24.8 / 0.936 / 0.04.")
+    write_report(args, "wgan_grid", "WGAN-GP vs WGAN-GP-SI on the 5×5 grid of Gaussians", intro, header, table)
 
 
 if __name__ == "__main__":
