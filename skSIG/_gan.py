@@ -163,7 +163,7 @@ class GANSIEstimator(BaseSemiImplicit):
     Notes
     -----
     The defaults are tuned on the 25-Gaussian grid (``sigma=0.05``, seeds 0-2: 25/25 modes,
-    high-quality fraction 0.971-0.976, KL 0.007-0.013; the plain GAN, ``lam=0``, finds no mode).
+    high-quality fraction 0.959-0.976, KL 0.007-0.026; the plain GAN, ``lam=0``, finds no mode).
     For images they are costly on a CPU (1024 generated images per step). On the 8x8x3
     stacked digits, ``M=256, batch_size=128, max_iter=20000, learning_rate=5e-4,
     discriminator_learning_rate=5e-4`` took about 6 minutes on one shared CPU thread and
