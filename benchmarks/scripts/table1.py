@@ -15,18 +15,15 @@ machine (SIG 5 minutes, GAN-SI 1, the baselines 0.5-1 each), so 5 seeds need ``-
 and a quieter machine to stay near 30 minutes.
 """
 
-import time
-
 import numpy as np
-from _common import fmt, log, mean_se, parser, run_jobs, setup, write_csv, write_report
+from _common import (GRID_N_SAMPLES, GRID_N_TRAIN, GRID_STD, fmt, grid_run, mean_se, parser,
+                     run_jobs, setup, write_csv, write_report)
 
 import skSIG
 from benchmarks.baselines import GAN, VAE, VEEGAN, UnrolledGAN
 from skSIG import SemiImplicitDensity
-from skSIG.datasets import grid_centers, make_gaussian_grid
-from skSIG.metrics import mode_coverage
 
-STD, N_TRAIN, N_SAMPLES = 0.05, 20000, 50000
+STD, N_TRAIN, N_SAMPLES = GRID_STD, GRID_N_TRAIN, GRID_N_SAMPLES
 PAPER = {  # Table 1 of the paper: modes, high quality, KL (mean, standard error)
     "GAN": ("4.0 ± 3.08", "0.36 ± 0.16", "2.87 ± 0.78"),
     "VAE": ("25 ± 0", "0.83 ± 0.02", "0.32 ± 0.07"),
@@ -58,20 +55,7 @@ def make_model(name, seed, quick):
 
 def run_one(name, seed, quick, threads):
     """Fit one model on one seed's data and score 50,000 samples; a row of the runs CSV."""
-    import torch
-
-    torch.set_num_threads(threads)
-    X, _ = make_gaussian_grid(N_TRAIN, std=STD, random_state=seed)
-    log(f"seed {seed}: fitting {name}")
-    start = time.perf_counter()
-    model = make_model(name, seed, quick).fit(X)
-    seconds = time.perf_counter() - start
-    r = mode_coverage(model.sample(N_SAMPLES), grid_centers(), std=STD)
-    veegan_modes = int((r["counts"] > 0).sum())  # = mode_coverage(..., min_count=0)
-    log(f"seed {seed}: {name}: modes {r['modes']}, high quality "
-        f"{r['high_quality']:.3f}, KL {r['kl']:.3f} ({seconds:.0f} s)")
-    return {"model": name, "seed": seed, "modes": r["modes"], "modes_veegan": veegan_modes,
-            "high_quality": r["high_quality"], "kl": r["kl"], "fit_seconds": seconds}
+    return grid_run(name, seed, make_model(name, seed, quick), threads)
 
 
 def main():

@@ -14,38 +14,23 @@ WGAN-GP-SI only on CIFAR-10 (Table 3); this is the grid counterpart.
     python benchmarks/scripts/wgan_grid.py --quick    # smoke run
 """
 
-import time
-
 import numpy as np
-from _common import fmt, log, mean_se, parser, run_jobs, setup, write_csv, write_report
+from _common import (GRID_N_SAMPLES, GRID_N_TRAIN, GRID_STD, fmt, grid_run, mean_se, parser,
+                     run_jobs, setup, write_csv, write_report)
 
 from skSIG import GANSIEstimator
-from skSIG.datasets import grid_centers, make_gaussian_grid
-from skSIG.metrics import mode_coverage
 
-STD, N_TRAIN, N_SAMPLES = 0.05, 20000, 50000
+STD, N_TRAIN, N_SAMPLES = GRID_STD, GRID_N_TRAIN, GRID_N_SAMPLES
 MODELS = {"WGAN-GP": True, "WGAN-GP-SI": False}  # name: plain (lam = 0)?
 
 
 def run_one(name, seed, quick, threads):
     """Fit one model on one seed's data and score 50,000 samples; a row of the runs CSV."""
-    import torch
-
-    torch.set_num_threads(threads)
-    X, _ = make_gaussian_grid(N_TRAIN, std=STD, random_state=seed)
     kwargs = {"max_iter": 200, "M": 256} if quick else {}
     if MODELS[name]:
         kwargs["lam"] = 0.0
-    log(f"seed {seed}: fitting {name}")
-    start = time.perf_counter()
-    model = GANSIEstimator(sigma=STD, loss="wgan-gp", random_state=seed, **kwargs).fit(X)
-    seconds = time.perf_counter() - start
-    r = mode_coverage(model.sample(N_SAMPLES, random_state=seed), grid_centers(), std=STD)
-    veegan_modes = int((r["counts"] > 0).sum())
-    log(f"seed {seed}: {name}: modes {r['modes']}, high quality "
-        f"{r['high_quality']:.3f}, KL {r['kl']:.3f} ({seconds:.0f} s)")
-    return {"model": name, "seed": seed, "modes": r["modes"], "modes_veegan": veegan_modes,
-            "high_quality": r["high_quality"], "kl": r["kl"], "fit_seconds": seconds}
+    model = GANSIEstimator(sigma=STD, loss="wgan-gp", random_state=seed, **kwargs)
+    return grid_run(name, seed, model, threads, random_state=seed)
 
 
 def main():
