@@ -153,6 +153,8 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         data = self._to_tensor(X, device)
         gen = torch.Generator(device=device).manual_seed(_derive(self._seed, 1, salt))
         losses = torch.empty(steps, device=device)
+        # One H_M block for every step (see hm_bound): a fresh one each step costs page faults.
+        buffer = torch.empty(self.batch_size, self.M, device=device)
         start_iter, t0 = self.n_iter_, time.perf_counter()
         report = max(1, steps // 10) if self.verbose == 1 else _CHECK_EVERY
         for k in range(steps):
@@ -160,7 +162,7 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
             sigma_t = self._sigma_at(t, total, anneal != "off")
             lr_factor = self._lr_factor(t, total)
             idx = torch.randint(data.shape[0], (self.batch_size,), generator=gen, device=device)
-            losses[k] = self._step(data[idx], sigma_t, lr_factor, gen)
+            losses[k] = self._step(data[idx], sigma_t, lr_factor, gen, buffer)
             if (k + 1) % _CHECK_EVERY == 0 or k + 1 == steps:
                 self._check_finite(losses[: k + 1], start_iter)
             if self.verbose and ((k + 1) % report == 0 or k + 1 == steps):

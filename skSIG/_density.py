@@ -148,10 +148,10 @@ class SemiImplicitDensity(BaseSemiImplicit):
         self.transform_ = Transform(init_parameters(net, generator), self.n_latent, loc, scale)
         self.optimizer_ = torch.optim.Adam(self.transform_.parameters(), lr=self.learning_rate)
 
-    def _step(self, x, sigma_t, lr_factor, gen):
+    def _step(self, x, sigma_t, lr_factor, gen, buffer=None):
         lik = Gaussian(sigma_t) if self.likelihood == "gaussian" else make_likelihood(self.likelihood, None)
         z = torch.randn(self.M, self.n_latent, generator=gen, device=x.device)
-        loss = hm_bound(lik, x, self.transform_(z))
+        loss = hm_bound(lik, x, self.transform_(z), out=buffer)
         for group in self.optimizer_.param_groups:
             group["lr"] = self.learning_rate * lr_factor
         self.optimizer_.zero_grad(set_to_none=True)

@@ -22,6 +22,8 @@ from ._networks import MLP, Transform, init_parameters
 _GP_WEIGHT = 10.0
 # Decay of the running gradient-norm ratio behind ``lam="auto"`` (a ~100-step window).
 _AUTO_DECAY = 0.99
+# Logits of D are clamped to +-this in the GAN losses (see _step).
+_LOGIT_LIMIT = 60.0
 
 
 class _Discriminator(nn.Module):
@@ -320,7 +322,7 @@ class GANSIEstimator(BaseSemiImplicit):
         self._auto_weight = _AUTO_DECAY * self._auto_weight + (1 - _AUTO_DECAY)
         return self._auto_ratio / self._auto_weight
 
-    def _step(self, x, sigma_t, lr_factor, gen):
+    def _step(self, x, sigma_t, lr_factor, gen, buffer=None):
         """One step of Algorithm 1: both gradients at the current parameters, then Adam."""
         z = torch.randn(self.M, self.transform_.n_latent, generator=gen, device=x.device)
         theta = self.transform_(z)  # [M, D]
@@ -330,6 +332,9 @@ class GANSIEstimator(BaseSemiImplicit):
         out = self.discriminator_(torch.cat([x, leaf]))
         real, fake = out[: x.shape[0]], out[x.shape[0] :]
         if self.loss == "gan":
+            # Beyond |logit| = 60 the loss gradients (sigmoids) are below 1e-26; letting them through
+            # makes subnormal floats in the backward passes, which slowed whole steps several-fold.
+            real, fake = real.clamp(-_LOGIT_LIMIT, _LOGIT_LIMIT), fake.clamp(-_LOGIT_LIMIT, _LOGIT_LIMIT)
             loss_d = F.softplus(-real).mean() + F.softplus(fake).mean()  # eq. 11, log D = -softplus(-l)
             loss_adv = F.softplus(-fake).mean()  # -1/M sum_j log D(theta_j)
         else:
@@ -340,7 +345,7 @@ class GANSIEstimator(BaseSemiImplicit):
         (grad_theta,) = torch.autograd.grad(loss_adv, leaf)
         loss_g = loss_adv.detach()
         if self.lam == "auto" or self.lam > 0:
-            hm = hm_bound(Gaussian(sigma_t), x, leaf)  # eq. 6 on the same theta_j
+            hm = hm_bound(Gaussian(sigma_t), x, leaf, out=buffer)  # eq. 6 on the same theta_j
             (g_hm,) = torch.autograd.grad(hm, leaf)
             self.lam_ = self._auto_lam(grad_theta, g_hm) if self.lam == "auto" else float(self.lam)
             grad_theta = grad_theta + self.lam_ * g_hm

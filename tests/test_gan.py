@@ -67,7 +67,7 @@ def test_step_is_algorithm_1(bimodal, lam):
 
 
 def test_lam_zero_never_computes_hm(bimodal, monkeypatch):
-    def fail(*args):
+    def fail(*args, **kwargs):
         raise AssertionError("H_M computed with lam=0")
 
     monkeypatch.setattr(skSIG._gan, "hm_bound", fail)

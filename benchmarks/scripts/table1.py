@@ -31,13 +31,14 @@ PAPER = {  # Table 1 of the paper: modes, high quality, KL (mean, standard error
     "Unrolled GAN": ("6.2 ± 8.6", "0.42 ± 0.13", "1.97 ± 0.60"),
     "SIG": ("25 ± 0", "0.91 ± 0.04", "0.14 ± 0.07"),
     "GAN-SI": ("–", "–", "–"),
+    "GAN-SI λ=0": ("–", "–", "–"),
 }
 
 
 def available_models():
     """Model names in table order; GAN-SI only when skSIG provides it."""
     names = ["GAN", "VAE", "VEEGAN", "Unrolled GAN", "SIG"]
-    return names + ["GAN-SI"] if hasattr(skSIG, "GANSIEstimator") else names
+    return names + ["GAN-SI", "GAN-SI λ=0"] if hasattr(skSIG, "GANSIEstimator") else names
 
 
 def make_model(name, seed, quick):
@@ -49,6 +50,8 @@ def make_model(name, seed, quick):
         return SemiImplicitDensity(sigma=STD, random_state=seed, **sig_kw)
     if name == "GAN-SI":
         return skSIG.GANSIEstimator(sigma=STD, random_state=seed, **sig_kw)
+    if name == "GAN-SI λ=0":  # the plain GAN with GAN-SI's networks and budget (issue 3)
+        return skSIG.GANSIEstimator(sigma=STD, lam=0.0, random_state=seed, **sig_kw)
     baseline = {"GAN": GAN, "VAE": VAE, "VEEGAN": VEEGAN, "Unrolled GAN": UnrolledGAN}[name]
     return baseline(n_steps=steps, random_state=seed)
 
@@ -68,7 +71,7 @@ def main():
     names = available_models()
     notes = []
     if "GAN-SI" not in names:
-        notes.append("GAN-SI skipped: skSIG.GANSIEstimator is not available in this install.")
+        notes.append("GAN-SI and GAN-SI λ=0 skipped: skSIG.GANSIEstimator is not available in this install.")
     if args.models:
         wanted = [m.strip() for m in args.models.split(",")]
         unknown = set(wanted) - set(PAPER)
@@ -98,7 +101,8 @@ def main():
              f"{args.seeds} seed(s), mean ± standard error. Modes: > 1000 high-quality samples "
              "(paper); Modes (≥ 1 HQ): the VEEGAN/PacGAN protocol. SIG samples are "
              "`SemiImplicitDensity.sample` (theta plus the N(0, sigma²) noise); GAN-SI samples "
-             "are the generator outputs theta.")
+             "are the generator outputs theta; GAN-SI λ=0 is the plain GAN with GAN-SI's networks "
+             "and training budget.")
     write_report(args, "table1", "Table 1: mode capture on the 5×5 grid of Gaussians", intro, header, table, notes)
 
 
