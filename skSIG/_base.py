@@ -69,6 +69,16 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         "warm_start": ["boolean"],
     }
 
+    # Per-architecture values of parameters left at "auto" (see GANSIEstimator); none here.
+    _AUTO_SETTINGS: dict = {}
+
+    def _setting(self, name):
+        """The value of parameter ``name``, with ``"auto"`` resolved by ``_AUTO_SETTINGS``."""
+        value = getattr(self, name)
+        if isinstance(value, str) and value == "auto":
+            return self._AUTO_SETTINGS[self.architecture][name]
+        return value
+
     # ------------------------------------------------------------------ validation
     def _device(self):
         if self.device == "auto":
@@ -153,15 +163,16 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         data = self._to_tensor(X, device)
         gen = torch.Generator(device=device).manual_seed(_derive(self._seed, 1, salt))
         losses = torch.empty(steps, device=device)
+        batch_size = self._setting("batch_size")
         # One H_M block for every step (see hm_bound): a fresh one each step costs page faults.
-        buffer = torch.empty(self.batch_size, self.M, device=device)
+        buffer = torch.empty(batch_size, self._setting("M"), device=device)
         start_iter, t0 = self.n_iter_, time.perf_counter()
         report = max(1, steps // 10) if self.verbose == 1 else _CHECK_EVERY
         for k in range(steps):
             t = start_iter + k if anneal != "off" else k
             sigma_t = self._sigma_at(t, total, anneal != "off")
             lr_factor = self._lr_factor(t, total)
-            idx = torch.randint(data.shape[0], (self.batch_size,), generator=gen, device=device)
+            idx = torch.randint(data.shape[0], (batch_size,), generator=gen, device=device)
             losses[k] = self._step(data[idx], sigma_t, lr_factor, gen, buffer)
             if (k + 1) % _CHECK_EVERY == 0 or k + 1 == steps:
                 self._check_finite(losses[: k + 1], start_iter)
@@ -206,7 +217,8 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         X = self._validate_X(X, reset=not warm)
         if not warm:
             self._initialize(X, self._device())
-        self._train(X, self.max_iter, self.max_iter, anneal="off" if warm else "fit", salt=self.n_iter_)
+        max_iter = self._setting("max_iter")
+        self._train(X, max_iter, max_iter, anneal="off" if warm else "fit", salt=self.n_iter_)
         return self
 
     def partial_fit(self, X: ArrayLike, y: None = None) -> Self:
@@ -234,8 +246,8 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         X = self._validate_X(X, reset=first)
         if first:
             self._initialize(X, self._device())
-        steps = math.ceil(X.shape[0] / self.batch_size)
-        self._train(X, steps, self.max_iter, anneal="partial", salt=self.n_iter_)
+        steps = math.ceil(X.shape[0] / self._setting("batch_size"))
+        self._train(X, steps, self._setting("max_iter"), anneal="partial", salt=self.n_iter_)
         return self
 
     # ------------------------------------------------------------------ model use

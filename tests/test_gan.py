@@ -218,3 +218,42 @@ def test_grid_search_over_lam_and_sigma(bimodal):
     ).fit(bimodal)
     assert search.best_params_["lam"] in (0.0, 1.0)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_auto_budget_follows_architecture(bimodal):
+    """M, batch_size and max_iter left at "auto" take the per-architecture values."""
+    keys = ("M", "batch_size", "max_iter")
+    assert [GANSIEstimator()._setting(k) for k in keys] == [1024, 512, 40000]
+    dcgan = GANSIEstimator(architecture="dcgan", image_shape=(8, 8, 3))
+    assert [dcgan._setting(k) for k in keys] == [1024, 512, 10000]
+    assert [GANSIEstimator(M=7, batch_size=5, max_iter=3)._setting(k) for k in keys] == [7, 5, 3]
+    # partial_fit runs ceil(n / batch_size) steps with the resolved batch size.
+    est = GANSIEstimator(M=16, n_eval_samples=20, random_state=0).partial_fit(np.tile(bimodal, (4, 1)))
+    assert est.n_iter_ == math.ceil(4 * len(bimodal) / 512)
+    with pytest.raises(ValueError, match="max_iter"):
+        GANSIEstimator(max_iter="long").fit(bimodal)
+
+
+def test_discriminator_logit_clamp_keeps_gradients_normal():
+    """A discriminator sure of every row (|logit| = 95) gets exact zeros, not subnormal floats.
+
+    Without the clamp the loss gradient would be sigmoid(-95) / N ~ 3e-43, a subnormal float32,
+    and every product with it runs on the CPU's slow subnormal path.
+    """
+
+    class Sure(torch.nn.Module):
+        def __init__(self, n_real):
+            super().__init__()
+            self.n_real = n_real
+            self.w = torch.nn.Parameter(torch.tensor(1.0))
+
+        def forward(self, x):
+            sign = torch.ones(len(x))
+            sign[self.n_real :] = -1.0
+            return self.w * 95.0 * sign + 0.0 * x.sum(1)
+
+    est = GANSIEstimator(**FAST, random_state=0).fit(np.random.default_rng(0).normal(size=(64, 2)))
+    est.discriminator_ = Sure(16)
+    x = torch.as_tensor(np.random.default_rng(1).normal(size=(16, 2)), dtype=torch.float32)
+    est._step(x, 0.3, 1.0, torch.Generator().manual_seed(0))
+    assert est.discriminator_.w.grad.item() == 0.0
