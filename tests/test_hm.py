@@ -98,3 +98,22 @@ def test_lemma1_subset_average_bounds_full_set(k, seed):
         subsets = itertools.combinations(range(k), m)
         bounds.append(np.mean([hm_bound(lik, x, theta[list(s)]).item() for s in subsets]))
     assert all(a <= b + 1e-12 for a, b in zip(bounds, bounds[1:]))
+
+
+@pytest.mark.parametrize("d", [2, 12], ids=["elementwise", "matmul"])
+def test_hm_bound_with_reused_buffer_matches_naive(d):
+    """Both ways of building the logits (D <= 6 element-wise, else a matmul), with a block
+    buffer reused across steps as the training loop does, give the naive value and gradient."""
+    rng = np.random.default_rng(d)
+    lik = Gaussian(0.7)
+    buffer = torch.empty(9, 6, dtype=torch.float64)
+    for _ in range(2):  # the second call overwrites the block the first one's graph used
+        x = torch.tensor(rng.normal(size=(9, d)))
+        theta = torch.tensor(rng.normal(size=(6, d)), requires_grad=True)
+        loss = hm_bound(lik, x, theta, out=buffer)
+        (grad,) = torch.autograd.grad(loss, theta)
+        theta_ref = theta.detach().clone().requires_grad_(True)
+        naive = -(torch.logsumexp(pairwise_log_prob(lik, x, theta_ref), dim=1) - math.log(6)).mean()
+        (grad_ref,) = torch.autograd.grad(naive, theta_ref)
+        assert loss.item() == pytest.approx(naive.item(), rel=1e-12)
+        torch.testing.assert_close(grad, grad_ref, rtol=1e-10, atol=1e-12)
