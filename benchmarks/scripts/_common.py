@@ -108,6 +108,24 @@ def mean_se(values):
     return float(values.mean()), float(se)
 
 
+def summarize(runs, keys=None):
+    """Group the runs-CSV rows by model, in first-seen order.
+
+    Returns ``(columns, summary)``: ``columns`` maps each model to ``{key: [value per seed]}``
+    (``keys``, default every key but ``model`` and ``seed``), and ``summary`` holds one row per
+    model with ``n_seeds`` and the ``<key>_mean`` / ``<key>_se`` of each key (the summary CSV).
+    """
+    columns, summary = {}, []
+    for name in dict.fromkeys(run["model"] for run in runs):
+        rs = [run for run in runs if run["model"] == name]
+        names = keys if keys is not None else [key for key in rs[0] if key not in ("model", "seed")]
+        col = columns[name] = {key: [run[key] for run in rs] for key in names}
+        summary.append({"model": name, "n_seeds": len(rs),
+                        **{f"{k}_{stat}": v for k, vals in col.items()
+                           for stat, v in zip(("mean", "se"), mean_se(vals))}})
+    return columns, summary
+
+
 def fmt(values, digits=2):
     """``mean ± se`` of ``values`` as the paper prints it; just the value for one seed."""
     mean, se = mean_se(values)

@@ -46,7 +46,7 @@ and seed (``--sizes M --seeds 1``, both models) about 11 minutes. Use ``--sizes`
 import time
 
 import numpy as np
-from _common import fmt, log, mean_se, parser, run_jobs, setup, write_csv, write_report
+from _common import fmt, log, parser, run_jobs, setup, summarize, write_csv, write_report
 
 from skSIG import GANSIEstimator
 from skSIG.datasets import fetch_stacked_mnist, make_stacked_digits
@@ -153,17 +153,13 @@ def main():
     runs = run_jobs(run_one, [(*job, args) for job in jobs], args.jobs)
 
     write_csv(args.out / "table2_runs.csv", runs)
-    summary, table = [], []
+    table = []
     n_real = len(Xr)
     table.append([f"Real stacked images ({n_real})",
                   *(f"{real[k]:.0f}" if k == "modes" else f"{real[k]:.2f}" for k in METRICS),
                   "–", *["–"] * len(HEADER)])
-    for name in dict.fromkeys(run["model"] for run in runs):
-        rs = [run for run in runs if run["model"] == name]
-        col = {key: [run[key] for run in rs] for key in METRICS + ["fit_seconds"]}
-        summary.append({"model": name, "n_seeds": len(rs),
-                        **{f"{k}_{stat}": v for k, vals in col.items()
-                           for stat, v in zip(("mean", "se"), mean_se(vals))}})
+    columns, summary = summarize(runs, METRICS + ["fit_seconds"])
+    for name, col in columns.items():
         table.append([name, *(fmt(col[k], 1 if k == "modes" else 2) for k in METRICS),
                       f"{np.mean(col['fit_seconds']):.0f}", *PAPER[name]])
     write_csv(args.out / "table2.csv", summary)

@@ -15,8 +15,8 @@ WGAN-GP-SI only on CIFAR-10 (Table 3); this is the grid counterpart.
 """
 
 import numpy as np
-from _common import (GRID_N_SAMPLES, GRID_N_TRAIN, GRID_STD, fmt, grid_run, mean_se, parser,
-                     run_jobs, setup, write_csv, write_report)
+from _common import (GRID_N_SAMPLES, GRID_N_TRAIN, GRID_STD, fmt, grid_run, parser, run_jobs,
+                     setup, summarize, write_csv, write_report)
 
 from skSIG import GANSIEstimator
 
@@ -42,13 +42,9 @@ def main():
     runs = run_jobs(run_one, [(name, seed, args.quick, args.threads) for name, seed in jobs], args.jobs)
 
     write_csv(args.out / "wgan_grid_runs.csv", runs)
-    summary, table = [], []
-    for name in MODELS:
-        rs = [run for run in runs if run["model"] == name]
-        col = {key: [run[key] for run in rs] for key in rs[0] if key not in ("model", "seed")}
-        summary.append({"model": name, "n_seeds": len(rs),
-                        **{f"{k}_{stat}": v for k, vals in col.items()
-                           for stat, v in zip(("mean", "se"), mean_se(vals))}})
+    columns, summary = summarize(runs)
+    table = []
+    for name, col in columns.items():
         table.append([name, fmt(col["modes"], 1), fmt(col["high_quality"]), fmt(col["kl"]),
                       fmt(col["modes_veegan"], 1), f"{np.mean(col['fit_seconds']):.0f}"])
     write_csv(args.out / "wgan_grid.csv", summary)
