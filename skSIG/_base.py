@@ -69,15 +69,14 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         "warm_start": ["boolean"],
     }
 
-    # Per-architecture values of parameters left at "auto" (see GANSIEstimator); none here.
-    _AUTO_SETTINGS: dict = {}
-
     def _setting(self, name):
-        """The value of parameter ``name``, with ``"auto"`` resolved by ``_AUTO_SETTINGS``."""
+        """The value of parameter ``name``, with ``"auto"`` resolved by ``_auto_setting``."""
         value = getattr(self, name)
-        if isinstance(value, str) and value == "auto":
-            return self._AUTO_SETTINGS[self.architecture][name]
-        return value
+        return self._auto_setting(name) if isinstance(value, str) and value == "auto" else value
+
+    def _auto_setting(self, name):
+        """What ``"auto"`` means for parameter ``name``; subclasses that allow it say."""
+        raise NotImplementedError(f"{type(self).__name__} has no 'auto' value for {name}.")
 
     # ------------------------------------------------------------------ validation
     def _device(self):

@@ -273,6 +273,9 @@ class GANSIEstimator(BaseSemiImplicit):
         self.warm_start = warm_start
 
     # ------------------------------------------------------------------ validation
+    def _auto_setting(self, name):
+        return self._AUTO_SETTINGS[self.architecture][name]
+
     def _check_hidden(self):
         sizes = tuple(np.ravel(self.discriminator_hidden_layer_sizes))
         if not all(isinstance(s, (Integral, np.integer)) and s >= 1 for s in sizes):
