@@ -149,7 +149,10 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
             loc, scale = lik.inverse_mean(X.mean(axis=0)), np.ones(X.shape[1])
             self.sigma_start_ = float(self.sigma)
         torch_gen = _cpu_generator(_derive(self._seed, 0))
-        self._build(X.shape[1], loc, scale, torch_gen)
+        # torch's layer constructors draw a default init from the global generator before
+        # init_parameters redraws every weight from ours: keep the global state untouched.
+        with torch.random.fork_rng(devices=[]):
+            self._build(X.shape[1], loc, scale, torch_gen)
         self._to_device(device)
         self.n_iter_ = 0
         self.loss_curve_ = []

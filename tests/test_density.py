@@ -180,6 +180,23 @@ def test_sample_random_state_overrides(bimodal):
     assert not np.array_equal(est.sample(5, random_state=3), est.sample(5, random_state=4))
 
 
+@pytest.mark.parametrize("architecture", [None, "mlp", "dcgan"])
+def test_torch_global_random_state_is_untouched(architecture):
+    """The docstrings promise that torch's global generator is neither used nor changed."""
+    from skSIG import GANSIEstimator
+
+    X = np.random.default_rng(0).random((40, 48))
+    if architecture is None:
+        est = fast()
+    else:
+        est = GANSIEstimator(M=8, batch_size=8, max_iter=3, n_eval_samples=16, architecture=architecture,
+                             image_shape=(4, 4, 3), random_state=0)
+    before = torch.random.get_rng_state()
+    est.fit(X).sample(5)
+    est.score_samples(X[:3])
+    assert torch.equal(torch.random.get_rng_state(), before)
+
+
 @pytest.mark.parametrize("dump", ["pickle", "joblib"])
 def test_persistence_round_trip(dump, bimodal):
     est = fast().fit(bimodal)
