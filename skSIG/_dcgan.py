@@ -15,10 +15,16 @@ images below 16 pixels the start is smaller than 4x4 and that kernel is 1x1) and
 
 import math
 
+import torch
 from torch import nn
 
 # (K_g, K_d) of the sizes S, M, L (Appendix C).
 SIZES = {"S": (1, 0.5), "M": (1, 1), "L": (2, 1)}
+
+# A convolution block whose dense matrix has at most this many entries runs as one matrix
+# product (see _Affine). Every block of the 8x8 networks is below it (largest 256 x 512);
+# the 28x28 networks' blocks are above it and run as convolutions.
+DENSE_MAX_ENTRIES = 1 << 18
 
 
 def _same(size, kernel, stride):
@@ -33,9 +39,60 @@ def _pad(h, w):
     return nn.ZeroPad2d((w[0], w[1], h[0], h[1]))
 
 
-def _channels_first(x, image_shape):
-    """``(N, H*W*C) -> (N, C, H, W)``."""
-    return x.reshape(-1, *image_shape).permute(0, 3, 1, 2)
+class _Permute(nn.Module):
+    """``x.permute(*dims)``: between ``(H, W, C)`` rows and torch's ``(C, H, W)`` maps."""
+
+    def __init__(self, *dims):
+        super().__init__()
+        self.dims = dims
+
+    def forward(self, x):
+        return x.permute(*self.dims)
+
+
+class _Crop(nn.Module):
+    """Keep the top-left ``height x width`` pixels of ``(N, C, H, W)`` maps."""
+
+    def __init__(self, height, width):
+        super().__init__()
+        self.height, self.width = height, width
+
+    def forward(self, x):
+        return x[:, :, : self.height, : self.width]
+
+
+class _Affine(nn.Module):
+    """An affine block (padding, one convolution, cropping) between flattened feature maps.
+
+    ``x: (N, prod(in_shape)) -> (N, prod(out_shape))``. On small maps the block is evaluated
+    as the dense matrix it is: ``layers`` are applied to the ``n = prod(in_shape)`` unit
+    vectors and to zero, which gives the matrix ``A`` (rows ``layers(e_k) - layers(0)``) and
+    the bias ``b = layers(0)``, and the batch costs one ``addmm``: ``x A + b``. Gradients reach
+    the convolution's weights through that construction. The same function, computed in
+    another order: on 8x8 images a convolution over a 2x2 to 8x8 map is mostly overhead, and
+    the dense form ran the DCGAN discriminator's forward and backward pass 3.5x faster on a
+    CPU (1536 images, 11.3 ms -> 3.3 ms). ``dense=None`` chooses it when the matrix has at
+    most ``DENSE_MAX_ENTRIES`` entries.
+    """
+
+    def __init__(self, in_shape, *layers, dense=None):
+        super().__init__()
+        self.in_shape = tuple(in_shape)
+        self.layers = nn.Sequential(*layers)
+        with torch.no_grad():
+            self.out_shape = tuple(self.layers(torch.zeros(1, *self.in_shape)).shape[1:])
+        if dense is None:
+            dense = math.prod(self.in_shape) * math.prod(self.out_shape) <= DENSE_MAX_ENTRIES
+        self.dense = bool(dense)
+
+    def forward(self, x):
+        if not self.dense:
+            return self.layers(x.reshape(-1, *self.in_shape)).flatten(1)
+        n = x.shape[1]
+        basis = torch.eye(n + 1, n, dtype=x.dtype, device=x.device).reshape(n + 1, *self.in_shape)
+        images = self.layers(basis).flatten(1)  # images of e_1 .. e_n, then of 0
+        bias = images[-1]
+        return torch.addmm(bias, x, images[:-1] - bias)
 
 
 class DCGANGenerator(nn.Module):
@@ -43,10 +100,11 @@ class DCGANGenerator(nn.Module):
 
     Fully connected to 64 maps, then transposed convolutions of ``64 K_g``, ``32 K_g``
     (stride 2), ``8 K_g`` (stride 1, ``SAME``) and ``C`` (stride 2) channels with ReLUs between.
-    The output is linear; the estimator's ``Transform`` scales it to the data.
+    The output is linear; the estimator's ``Transform`` scales it to the data. ``dense``
+    chooses how the convolution blocks run (see ``_Affine``; ``None``: by size).
     """
 
-    def __init__(self, n_latent, image_shape, k_g=1):
+    def __init__(self, n_latent, image_shape, k_g=1, dense=None):
         super().__init__()
         self.image_shape = tuple(image_shape)
         H, W, C = self.image_shape
@@ -59,21 +117,27 @@ class DCGANGenerator(nn.Module):
         pad_w, _ = _same(2 * w0, 4, 1)
         self.body = nn.Sequential(
             nn.ReLU(),
-            nn.ConvTranspose2d(64, c1, (h0 - fh + 1, w0 - fw + 1)),  # VALID: -> (h0, w0)
+            # VALID: -> (h0, w0)
+            _Affine(self.start, nn.ConvTranspose2d(64, c1, (h0 - fh + 1, w0 - fw + 1)), dense=dense),
             nn.ReLU(),
-            nn.ConvTranspose2d(c1, c2, 4, stride=2, padding=1),  # SAME: -> (2 h0, 2 w0)
+            # SAME: -> (2 h0, 2 w0)
+            _Affine((c1, h0, w0), nn.ConvTranspose2d(c1, c2, 4, stride=2, padding=1), dense=dense),
             nn.ReLU(),
             # A stride-1 transposed convolution is a convolution; SAME keeps the size.
-            _pad(pad_h, pad_w),
-            nn.Conv2d(c2, c3, 4),
+            _Affine((c2, 2 * h0, 2 * w0), _pad(pad_h, pad_w), nn.Conv2d(c2, c3, 4), dense=dense),
             nn.ReLU(),
-            nn.ConvTranspose2d(c3, C, 4, stride=2, padding=1),  # SAME: -> (4 h0, 4 w0)
+            # SAME: -> (4 h0, 4 w0), cropped to (H, W) and flattened in (H, W, C) order.
+            _Affine(
+                (c3, 2 * h0, 2 * w0),
+                nn.ConvTranspose2d(c3, C, 4, stride=2, padding=1),
+                _Crop(H, W),
+                _Permute(0, 2, 3, 1),
+                dense=dense,
+            ),
         )
 
     def forward(self, z):
-        H, W, _ = self.image_shape
-        x = self.body(self.fc(z).reshape(-1, *self.start))[:, :, :H, :W]  # [N, C, H, W]
-        return x.permute(0, 2, 3, 1).reshape(z.shape[0], -1)
+        return self.body(self.fc(z))
 
 
 class DCGANDiscriminator(nn.Module):
@@ -81,10 +145,11 @@ class DCGANDiscriminator(nn.Module):
 
     Convolutions of ``8 K_d`` (stride 2, ``VALID``), ``16 K_d`` (stride 2, ``SAME``) and
     ``32 K_d`` (stride 1, ``SAME``) channels with LeakyReLU(0.2), then one linear unit. No
-    batch normalisation, so the same network serves as a WGAN-GP critic.
+    batch normalisation, so the same network serves as a WGAN-GP critic. ``dense`` as for
+    :class:`DCGANGenerator`.
     """
 
-    def __init__(self, image_shape, k_d=1):
+    def __init__(self, image_shape, k_d=1, dense=None):
         super().__init__()
         self.image_shape = tuple(image_shape)
         H, W, C = self.image_shape
@@ -97,17 +162,14 @@ class DCGANDiscriminator(nn.Module):
         pad3_h, _ = _same(h2, 4, 1)
         pad3_w, _ = _same(w2, 4, 1)
         self.net = nn.Sequential(
-            nn.Conv2d(C, c1, 4, stride=2),
+            _Affine(self.image_shape, _Permute(0, 3, 1, 2), nn.Conv2d(C, c1, 4, stride=2), dense=dense),
             nn.LeakyReLU(0.2),
-            _pad(pad2_h, pad2_w),
-            nn.Conv2d(c1, c2, 4, stride=2),
+            _Affine((c1, h1, w1), _pad(pad2_h, pad2_w), nn.Conv2d(c1, c2, 4, stride=2), dense=dense),
             nn.LeakyReLU(0.2),
-            _pad(pad3_h, pad3_w),
-            nn.Conv2d(c2, c3, 4),
+            _Affine((c2, h2, w2), _pad(pad3_h, pad3_w), nn.Conv2d(c2, c3, 4), dense=dense),
             nn.LeakyReLU(0.2),
-            nn.Flatten(),
             nn.Linear(c3 * h2 * w2, 1),
         )
 
     def forward(self, x):
-        return self.net(_channels_first(x, self.image_shape)).squeeze(-1)
+        return self.net(x).squeeze(-1)

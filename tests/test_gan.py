@@ -12,9 +12,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skSIG._gan
 from skSIG import GANSIEstimator
-from skSIG._dcgan import SIZES, DCGANDiscriminator, DCGANGenerator
+from skSIG._dcgan import DENSE_MAX_ENTRIES, SIZES, DCGANDiscriminator, DCGANGenerator, _Affine
 from skSIG._hm import hm_bound
 from skSIG._likelihoods import Gaussian
+from skSIG._networks import init_parameters
 
 FAST = dict(M=16, batch_size=16, max_iter=5, n_eval_samples=50)
 
@@ -133,14 +134,40 @@ def test_dcgan_shapes(image_shape, size):
 def test_dcgan_28x28_intermediate_sizes():
     """The 28x28 generator follows Appendix C: 4x4 -> 7x7 -> 14x14 -> 14x14 -> 28x28."""
     G = DCGANGenerator(256, (28, 28, 3))
-    sizes = []
-    h = G.fc(torch.randn(1, 256)).reshape(1, *G.start)
-    sizes.append(tuple(h.shape[-2:]))
-    for layer in G.body:
-        h = layer(h)
-        if isinstance(layer, torch.nn.modules.conv._ConvNd):
-            sizes.append(tuple(h.shape[-2:]))
+    blocks = [m for m in G.body if isinstance(m, _Affine)]
+    sizes = [blocks[0].in_shape[1:]] + [b.out_shape[1:] for b in blocks[:-1]] + [blocks[-1].out_shape[:2]]
     assert sizes == [(4, 4), (7, 7), (14, 14), (14, 14), (28, 28)]
+    assert not any(b.dense for b in blocks)  # 28x28 maps run as convolutions
+
+
+@pytest.mark.parametrize("image_shape, k", [((8, 8, 3), 1), ((8, 8, 3), 2), ((5, 7, 2), 1), ((12, 12, 1), 0.5)])
+def test_dcgan_dense_blocks_match_convolutions(image_shape, k):
+    """The dense evaluation of each block is the same function, with the same gradients, as its layers."""
+    nets = {
+        dense: (
+            init_parameters(DCGANGenerator(16, image_shape, k, dense=dense), torch.Generator().manual_seed(0)),
+            init_parameters(DCGANDiscriminator(image_shape, k, dense=dense), torch.Generator().manual_seed(1)),
+        )
+        for dense in (False, True)
+    }
+    z = torch.randn(9, 16, generator=torch.Generator().manual_seed(2))
+    results = {}
+    for dense, (G, D) in nets.items():
+        x = G(z)
+        out = D(x)
+        params = list(G.parameters()) + list(D.parameters())
+        results[dense] = [x, out] + list(torch.autograd.grad((out * torch.arange(9.0)).sum(), params))
+    assert results[True][0].shape == (9, math.prod(image_shape))
+    for conv, dense in zip(results[False], results[True]):
+        torch.testing.assert_close(dense, conv, rtol=1e-4, atol=1e-5)
+
+
+def test_dcgan_dense_is_chosen_by_size():
+    G, D = DCGANGenerator(256, (8, 8, 3)), DCGANDiscriminator((8, 8, 3))
+    assert all(m.dense for m in [*G.modules(), *D.modules()] if isinstance(m, _Affine))
+    for m in G.modules():
+        if isinstance(m, _Affine):
+            assert m.dense == (math.prod(m.in_shape) * math.prod(m.out_shape) <= DENSE_MAX_ENTRIES)
 
 
 def test_dcgan_fit_images_as_rows():
