@@ -37,8 +37,8 @@ def _affine(x, W, b, out=None):
     # Contiguous feature rows keep each pass a plain broadcast (strided columns are ~5x slower).
     xt, Wt = x.T.contiguous(), W.T.contiguous()
     out = torch.empty(x.shape[0], W.shape[0], dtype=x.dtype, device=x.device) if out is None else out
-    out.copy_(b.expand_as(out))
-    for k in range(x.shape[1]):
+    torch.addcmul(b, xt[0][:, None], Wt[0], out=out)  # the bias rides on the first feature's pass
+    for k in range(1, x.shape[1]):
         out.addcmul_(xt[k][:, None], Wt[k])
     return out
 
@@ -73,8 +73,11 @@ class _AffineLogSumExp(torch.autograd.Function):
         # (N, D) and (N,) operands spares a pass over the (N, M) block.
         r = grad[:, None] / s  # [N, 1]
         grad_x = r * (e @ W) if ctx.needs_input_grad[0] else None
-        grad_W = ((x * r).T @ e).T if ctx.needs_input_grad[1] else None
-        grad_b = (r.T @ e).squeeze(0) if ctx.needs_input_grad[2] else None
+        grad_W = grad_b = None
+        if ctx.needs_input_grad[1] or ctx.needs_input_grad[2]:
+            # One pass over the block for both: [x r, r]^T e is (D + 1, M).
+            g = torch.cat([x * r, r], dim=1).T @ e
+            grad_W, grad_b = g[:-1].T, g[-1]
         return grad_x, grad_W, grad_b, None
 
 
