@@ -8,8 +8,8 @@ import numpy as np
 import torch
 
 from ._base import BaseSemiImplicit
-from ._hm import hm_bound
-from ._likelihoods import Gaussian, make_likelihood
+from ._hm import gaussian_hm_and_grad, hm_bound
+from ._likelihoods import make_likelihood
 from ._networks import MLP, Transform, init_parameters
 
 
@@ -149,12 +149,17 @@ class SemiImplicitDensity(BaseSemiImplicit):
         self.optimizer_ = torch.optim.Adam(self.transform_.parameters(), lr=self.learning_rate)
 
     def _step(self, x, sigma_t, lr_factor, gen, buffer=None):
-        lik = Gaussian(sigma_t) if self.likelihood == "gaussian" else make_likelihood(self.likelihood, None)
         z = torch.randn(self.M, self.n_latent, generator=gen, device=x.device)
-        loss = hm_bound(lik, x, self.transform_(z), out=buffer)
+        theta = self.transform_(z)
         for group in self.optimizer_.param_groups:
             group["lr"] = self.learning_rate * lr_factor
         self.optimizer_.zero_grad(set_to_none=True)
-        loss.backward()
+        if self.likelihood == "gaussian":
+            # H_M's gradient in theta in closed form, then one backward pass through T_phi.
+            loss, grad = gaussian_hm_and_grad(sigma_t, x, theta.detach(), out=buffer)
+            theta.backward(grad)
+        else:
+            loss = hm_bound(make_likelihood(self.likelihood, None), x, theta, out=buffer)
+            loss.backward()
         self.optimizer_.step()
         return loss.detach()

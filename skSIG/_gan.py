@@ -14,8 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseSemiImplicit
 from ._dcgan import SIZES, DCGANDiscriminator, DCGANGenerator
-from ._hm import hm_bound
-from ._likelihoods import Gaussian
+from ._hm import gaussian_hm_and_grad
 from ._networks import MLP, Transform, init_parameters
 
 # Weight of the WGAN-GP gradient penalty (Gulrajani et al., 2017).
@@ -369,11 +368,11 @@ class GANSIEstimator(BaseSemiImplicit):
         (grad_theta,) = torch.autograd.grad(loss_adv, leaf)
         loss_g = loss_adv.detach()
         if self.lam == "auto" or self.lam > 0:
-            hm = hm_bound(Gaussian(sigma_t), x, leaf, out=buffer)  # eq. 6 on the same theta_j
-            (g_hm,) = torch.autograd.grad(hm, leaf)
+            # eq. 6 on the same theta_j, with its gradient in closed form
+            hm, g_hm = gaussian_hm_and_grad(sigma_t, x, leaf.detach(), out=buffer)
             self.lam_ = self._auto_lam(grad_theta, g_hm) if self.lam == "auto" else float(self.lam)
             grad_theta = grad_theta + self.lam_ * g_hm
-            loss_g = loss_g + self.lam_ * hm.detach()
+            loss_g = loss_g + self.lam_ * hm
 
         for opt, rate in (
             (self.optimizer_, self.learning_rate),

@@ -71,7 +71,7 @@ def test_lam_zero_never_computes_hm(bimodal, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("H_M computed with lam=0")
 
-    monkeypatch.setattr(skSIG._gan, "hm_bound", fail)
+    monkeypatch.setattr(skSIG._gan, "gaussian_hm_and_grad", fail)
     GANSIEstimator(**FAST, lam=0, random_state=0).fit(bimodal)
     with pytest.raises(AssertionError, match="H_M computed"):
         GANSIEstimator(**FAST, lam=0.5, random_state=0).fit(bimodal)

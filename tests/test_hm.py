@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.special import logsumexp
 
-from skSIG._hm import hm_bound, log_mean_prob
+from skSIG._hm import gaussian_hm_and_grad, hm_bound, log_mean_prob
 from skSIG._likelihoods import Bernoulli, Gaussian, Poisson, make_likelihood, pairwise_log_prob
 
 
@@ -115,3 +115,23 @@ def test_hm_bound_with_reused_buffer_matches_naive(d):
         x = torch.tensor(rng.normal(size=(9, d)))
         theta = torch.tensor(rng.normal(size=(6, d)), requires_grad=True)
         _assert_matches_naive(lik, x, theta, hm_bound(lik, x, theta, out=buffer))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    d=st.sampled_from([1, 2, 12]),
+    n=st.integers(1, 12),
+    m=st.integers(1, 9),
+    sigma=st.floats(0.05, 3.0),
+    seed=st.integers(0, 2**16),
+)
+def test_gaussian_hm_and_grad_matches_naive_autograd(d, n, m, sigma, seed):
+    """The closed-form gradient the training steps use equals autograd of the naive H_M."""
+    rng = np.random.default_rng(seed)
+    x = torch.tensor(rng.normal(size=(n, d)))
+    theta = torch.tensor(rng.normal(size=(m, d)), requires_grad=True)
+    value, grad = gaussian_hm_and_grad(sigma, x, theta.detach(), out=torch.empty(n, m, dtype=torch.float64))
+    naive = -(torch.logsumexp(pairwise_log_prob(Gaussian(sigma), x, theta), dim=1) - math.log(m)).mean()
+    (grad_ref,) = torch.autograd.grad(naive, theta)
+    assert value.item() == pytest.approx(naive.item(), rel=1e-12)
+    torch.testing.assert_close(grad, grad_ref, rtol=1e-9, atol=1e-12)
