@@ -206,7 +206,7 @@ class GANSIEstimator(BaseSemiImplicit):
     # What "auto" means for M, batch_size and max_iter, by architecture (measured, see Notes).
     _AUTO_SETTINGS = {
         "mlp": {"M": 1024, "batch_size": 512, "max_iter": 40000},
-        "dcgan": {"M": 1024, "batch_size": 512, "max_iter": 10000},
+        "dcgan": {"M": 1024, "batch_size": 512, "max_iter": 20000},
     }
 
     _parameter_constraints = {

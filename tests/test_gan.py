@@ -164,10 +164,13 @@ def test_dcgan_dense_blocks_match_convolutions(image_shape, k):
 
 def test_dcgan_dense_is_chosen_by_size():
     G, D = DCGANGenerator(256, (8, 8, 3)), DCGANDiscriminator((8, 8, 3))
-    assert all(m.dense for m in [*G.modules(), *D.modules()] if isinstance(m, _Affine))
-    for m in G.modules():
-        if isinstance(m, _Affine):
-            assert m.dense == (math.prod(m.in_shape) * math.prod(m.out_shape) <= DENSE_MAX_ENTRIES)
+    blocks = [m for m in [*G.modules(), *D.modules()] if isinstance(m, _Affine)]
+    for m in blocks:
+        kernel = next(k for k in m.layers if isinstance(k, torch.nn.modules.conv._ConvNd)).kernel_size
+        small = math.prod(m.in_shape) * math.prod(m.out_shape) <= DENSE_MAX_ENTRIES
+        assert m.dense == (small and kernel != (1, 1))
+    # At 8x8 only the generator's 1x1 (VALID, 2x2 -> 2x2) block stays a convolution.
+    assert [m.dense for m in blocks] == [False] + [True] * 6
 
 
 def test_dcgan_fit_images_as_rows():
