@@ -35,12 +35,13 @@ perfect generator would reach under this classifier.
     python benchmarks/scripts/table2.py --quick         # smoke run (size S, a few steps)
 
 Cost: the full table is 3 sizes x 2 models x 5 seeds = 30 fits at the estimator's default
-DCGAN budget (``max_iter="auto"``: 10,000 steps of M=1024 generated and 512 real images). One
-size-M fit takes 5-6 minutes on two idle CPU cores (DCGAN 314 s, DCGAN-SI 359 s), so the
-full table needs about 3 hours on such a machine, far beyond the 30-minute target; one size
-and seed (``--sizes M --seeds 1``, both models) about 11 minutes. Use ``--sizes``, ``--seeds``,
-``--models``, ``--jobs`` or a GPU (``--device cuda``) to fit it into a time budget;
-``--max-iter`` changes the budget (and then the protocol).
+DCGAN budget (``max_iter="auto"``: 20,000 steps of M=1024 generated and 512 real images). One
+size-M fit takes 7-8 minutes on two idle CPU cores (DCGAN 418 s, DCGAN-SI 473 s); size L's
+wider generator costs about three times as much per step. The full table needs about 6 hours
+on such a machine, far beyond the 30-minute target; one size and seed (``--sizes M --seeds
+1``, both models) about 15 minutes. Use ``--sizes``, ``--seeds``, ``--models``, ``--jobs`` or
+a GPU (``--device cuda``) to fit it into a time budget; ``--max-iter`` changes the budget
+(and then the protocol).
 """
 
 import time
