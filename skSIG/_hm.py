@@ -106,8 +106,8 @@ def gaussian_hm_and_grad(sigma, x, theta, out=None):
         dH_M/dtheta_j = 1/(N sigma^2) sum_i P_ij (theta_j - x_i),
 
     ``P_ij`` the softmax weights of row ``i``, from the stored block of exponentials with one
-    matrix product (``[x r, r]^T e`` with ``r_i = 1 / (N sigma^2 s_i)``). The training steps
-    use it to push the gradient through the generator themselves: on 2-D data the small
+    matrix product (``[x r, r]^T e`` with ``r_i = 1 / (N sigma^2 s_i)``). GAN-SI's step
+    uses it to push the gradient through the generator itself: on 2-D data the small
     autograd nodes of ``hm_bound``'s graph were a quarter of its cost (N=512, M=1024, one
     thread: value and gradient 1.18 ms -> 0.88 ms). ``out`` as for :func:`hm_bound`.
     """
