@@ -167,8 +167,8 @@ class GANSIEstimator(BaseSemiImplicit):
     Notes
     -----
     The ``"mlp"`` defaults are tuned on the 25-Gaussian grid (``sigma=0.05``, the paper's
-    protocol): 40,000 steps with ``M=1024`` gave 25/25 modes, high-quality fraction 0.970-0.984
-    and KL 0.003-0.012 on seeds 0-4, where 20,000 steps gave 0.952-0.973; the plain GAN
+    protocol): 40,000 steps with ``M=1024`` gave 25/25 modes, high-quality fraction 0.972-0.984
+    and KL 0.004-0.011 on seeds 0-4, where 20,000 steps gave 0.952-0.973; the plain GAN
     (``lam=0``) with the same networks and budget finds no mode (``doc/results/table1.md``).
 
     For ``"dcgan"`` a step costs about ten MLP steps on a CPU, so ``"auto"`` spends the
