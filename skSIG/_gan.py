@@ -182,11 +182,11 @@ class GANSIEstimator(BaseSemiImplicit):
     at 10,000 steps (default 0.074) a running average of the generator's weights gave 0.073,
     learning rates of 2e-3 for both networks 0.075, and 5e-4 for either the discriminator
     or both 0.096-0.097. ``lam="auto"`` collapsed (4 modes): its weight shrinks with the
-    annealed ``sigma`` until the plain GAN takes over. The wider generator of ``size="L"`` reached KL 0.055 in 10,000 steps, each
-    about three times as costly. What is left is mostly the digit 8: in a seed-1 fit, clean
-    8s made a quarter to a half of their share of the confidently classified channels. The
-    default's result on the stacked digits is in ``doc/results/table2.md``; the real images
-    score KL 0.019 under the same classifier.
+    annealed ``sigma`` until the plain GAN takes over. The wider generator of ``size="L"``
+    reached KL 0.055 in 10,000 steps, each about three times as costly. What is left is
+    mostly the digit 8: in a seed-1 fit, clean 8s made a quarter to a half of their share of
+    the confidently classified channels. The default's result on the stacked digits is in
+    ``doc/results/table2.md``; the real images score KL 0.019 under the same classifier.
 
     References
     ----------
