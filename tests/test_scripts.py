@@ -112,3 +112,14 @@ def test_table2_mnist_without_network_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(table2, "fetch_stacked_mnist", offline)
     with pytest.raises(SystemExit, match="--data mnist needs MNIST"):
         table2.load_data("mnist", 10, 0)
+
+
+def test_vae_learns_its_decoder_sigma(bimodal):
+    # the clusters have std 0.3: the learned sigma leaves its start (1) and shrinks toward the
+    # reconstruction error; a fixed sigma stays where it was put
+    learned = VAE(n_steps=1000, batch_size=32, random_state=0).fit(bimodal)
+    assert 0.05 < float(learned.log_sigma_.detach().exp()) < 0.8
+    fixed = VAE(sigma=0.05, n_steps=20, batch_size=64, random_state=0).fit(bimodal)
+    assert float(fixed.log_sigma_.exp()) == pytest.approx(0.05) and not fixed.log_sigma_.requires_grad
+    with pytest.raises(ValueError, match="sigma"):
+        VAE(sigma="fixed", n_steps=1).fit(bimodal)

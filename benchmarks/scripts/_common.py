@@ -30,13 +30,33 @@ def parser(description, default_seeds=5):
     return p
 
 
+def n_cores():
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def add_jobs(p):
+    """``--jobs``: fits in parallel processes, by default one per core (each on ``--threads``)."""
+    p.add_argument("--jobs", type=int, default=None,
+                   help="fits run in parallel processes (default: one per CPU core, "
+                        f"{n_cores()} here; 1 with --quick)")
+
+
 def setup(args):
-    """Apply ``--threads`` and ``--quick`` and create the output folder."""
+    """Apply ``--threads``, ``--quick`` and the default ``--jobs``; create the output folder."""
     import torch
 
     torch.set_num_threads(args.threads)
     if args.quick:
         args.seeds = 1
+    if hasattr(args, "jobs"):
+        if args.jobs is None:
+            args.jobs = 1 if args.quick else n_cores()
+        if args.jobs < 1:
+            raise SystemExit("--jobs must be at least 1")
     if args.seeds < 1:
         raise SystemExit("--seeds must be at least 1")
     args.out.mkdir(parents=True, exist_ok=True)

@@ -47,7 +47,7 @@ a GPU (``--device cuda``) to fit it into a time budget; ``--max-iter`` changes t
 import time
 
 import numpy as np
-from _common import fmt, log, parser, run_jobs, setup, summarize, write_csv, write_report
+from _common import add_jobs, fmt, log, parser, run_jobs, setup, summarize, write_csv, write_report
 
 from skSIG import GANSIEstimator
 from skSIG.datasets import fetch_stacked_mnist, make_stacked_digits
@@ -128,8 +128,7 @@ def main():
     p.add_argument("--device", default="auto", help="torch device of the fits (default 'auto')")
     p.add_argument("--models", default="DCGAN,DCGAN-SI",
                    help="comma-separated subset of DCGAN,DCGAN-SI (default both)")
-    p.add_argument("--jobs", type=int, default=1,
-                   help="fits run in parallel processes (default 1; 2 on an idle 2-core machine)")
+    add_jobs(p)
     args = setup(p.parse_args())
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     if not models or set(models) - {"DCGAN", "DCGAN-SI"}:

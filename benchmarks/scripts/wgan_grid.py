@@ -15,7 +15,7 @@ WGAN-GP-SI only on CIFAR-10 (Table 3); this is the grid counterpart.
 """
 
 import numpy as np
-from _common import (GRID_N_SAMPLES, GRID_N_TRAIN, GRID_STD, fmt, grid_run, parser, run_jobs,
+from _common import (GRID_N_SAMPLES, GRID_N_TRAIN, GRID_STD, add_jobs, fmt, grid_run, parser, run_jobs,
                      setup, summarize, write_csv, write_report)
 
 from skSIG import GANSIEstimator
@@ -35,8 +35,7 @@ def run_one(name, seed, quick, threads):
 
 def main():
     p = parser(__doc__.split("\n")[0])
-    p.add_argument("--jobs", type=int, default=1,
-                   help="fits run in parallel processes (default 1; 2 on an idle 2-core machine)")
+    add_jobs(p)
     args = setup(p.parse_args())
     jobs = [(name, seed) for seed in range(args.seeds) for name in MODELS]
     runs = run_jobs(run_one, [(name, seed, args.quick, args.threads) for name, seed in jobs], args.jobs)
