@@ -123,3 +123,24 @@ def test_vae_learns_its_decoder_sigma(bimodal):
     assert float(fixed.log_sigma_.exp()) == pytest.approx(0.05) and not fixed.log_sigma_.requires_grad
     with pytest.raises(ValueError, match="sigma"):
         VAE(sigma="fixed", n_steps=1).fit(bimodal)
+
+
+def test_table1_update_refits_only_the_named_models(tmp_path):
+    # a runs CSV from an "earlier run": the GAN rows must survive, the VAE rows be refitted
+    (tmp_path / "table1_runs.csv").write_text(
+        "model,seed,modes,modes_veegan,high_quality,kl,fit_seconds\n"
+        "VAE,0,3,4,0.5,9.5,1.0\nGAN,0,17,21,0.625,1.25,2.0\n"
+    )
+    result = subprocess.run(
+        [sys.executable, str(SCRIPTS / "table1.py"), "--quick", "--models", "VAE", "--update",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = (tmp_path / "table1_runs.csv").read_text().splitlines()
+    assert rows[1].startswith("GAN,0,17,21,0.625,1.25,2.0")  # kept, and put in table order
+    assert rows[2].startswith("VAE,0,") and not rows[2].startswith("VAE,0,3,4,0.5,9.5")
+    assert len(rows) == 3
+    report = (tmp_path / "table1.md").read_text()
+    assert "| GAN | 17.0 | 0.62 | 1.25 |" in report and "kept from an earlier run" in report

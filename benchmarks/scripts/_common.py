@@ -162,6 +162,23 @@ def write_csv(path, rows):
         writer.writerows(rows)
 
 
+def read_runs(path):
+    """The rows of a runs CSV written by :func:`write_csv`, numbers parsed (int where exact)."""
+    if not Path(path).exists():
+        raise SystemExit(f"{path} does not exist: nothing to keep")
+
+    def parse(value):
+        for kind in (int, float):
+            try:
+                return kind(value)
+            except ValueError:
+                pass
+        return value
+
+    with open(path, newline="") as f:
+        return [{key: parse(value) for key, value in row.items()} for row in csv.DictReader(f)]
+
+
 def markdown_table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]

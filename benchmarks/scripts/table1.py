@@ -6,18 +6,18 @@ samples are drawn and scored by :func:`skSIG.metrics.mode_coverage` (high qualit
 mean ± standard error over the seeds. The modes under the VEEGAN/PacGAN protocol (>= 1
 high-quality sample) are reported too.
 
-    python benchmarks/scripts/table1.py            # 5 seeds, writes doc/results/table1.*
-    python benchmarks/scripts/table1.py --jobs 2   # two fits at a time on an idle 2-core box
+    python benchmarks/scripts/table1.py            # 5 seeds, one fit per core, doc/results/table1.*
+    python benchmarks/scripts/table1.py --jobs 1   # one fit at a time
     python benchmarks/scripts/table1.py --quick    # smoke run
 
-One seed of all six models took about 8 minutes on one core of a heavily shared 2-core
-machine (SIG 5 minutes, GAN-SI 1, the baselines 0.5-1 each), so 5 seeds need ``--jobs 2``
-and a quieter machine to stay near 30 minutes.
+Cost: 35 fits of one thread each, two at a time on a 2-core machine: about 25 minutes
+(GAN-SI about 3.5 minutes per fit, SIG 2, GAN-SI with lam=0 2, the VAE's 40,000 steps 1.5,
+the other baselines 0.5-1).
 """
 
 import numpy as np
-from _common import (GRID_N_SAMPLES, GRID_N_TRAIN, GRID_STD, add_jobs, fmt, grid_run, parser, run_jobs,
-                     setup, summarize, write_csv, write_report)
+from _common import (GRID_N_SAMPLES, GRID_N_TRAIN, GRID_STD, add_jobs, fmt, grid_run, parser, read_runs,
+                     run_jobs, setup, summarize, write_csv, write_report)
 
 import skSIG
 from benchmarks.baselines import GAN, VAE, VEEGAN, UnrolledGAN
@@ -69,7 +69,12 @@ def main():
     add_jobs(p)
     p.add_argument("--models", default=None,
                    help="comma-separated subset, e.g. 'GAN,SIG' (default: all)")
+    p.add_argument("--update", action="store_true",
+                   help="refit only --models and keep the other models' runs from the "
+                        "table1_runs.csv already in --out")
     args = setup(p.parse_args())
+    if args.update and not args.models:
+        raise SystemExit("--update needs --models: the models to refit")
     names = available_models()
     notes = []
     if "GAN-SI" not in names:
@@ -83,6 +88,12 @@ def main():
 
     jobs = [(name, seed) for seed in range(args.seeds) for name in names]
     runs = run_jobs(run_one, [(name, seed, args.quick, args.threads) for name, seed in jobs], args.jobs)
+    if args.update:
+        kept = [run for run in read_runs(args.out / "table1_runs.csv") if run["model"] not in names]
+        order = {name: i for i, name in enumerate(PAPER)}
+        runs = sorted(kept + runs, key=lambda run: (order[run["model"]], run["seed"]))
+        notes.append(f"Runs of {', '.join(dict.fromkeys(r['model'] for r in kept))} are kept from "
+                     f"an earlier run (table1_runs.csv); this command refitted {', '.join(names)}.")
 
     write_csv(args.out / "table1_runs.csv", runs)
     columns, summary = summarize(runs)

@@ -9,8 +9,8 @@ the seeds, and the VEEGAN/PacGAN modes (>= 1 high-quality sample). Both models a
 and budget: WGAN-GP with ``lam=0``, WGAN-GP-SI with the default ``lam``. The paper reports
 WGAN-GP-SI only on CIFAR-10 (Table 3); this is the grid counterpart.
 
-    python benchmarks/scripts/wgan_grid.py            # 5 seeds, writes doc/results/wgan_grid.*
-    python benchmarks/scripts/wgan_grid.py --jobs 2   # two fits at a time on an idle 2-core box
+    python benchmarks/scripts/wgan_grid.py            # 5 seeds, one fit per core, doc/results/wgan_grid.*
+    python benchmarks/scripts/wgan_grid.py --jobs 1   # one fit at a time
     python benchmarks/scripts/wgan_grid.py --quick    # smoke run
 """
 
