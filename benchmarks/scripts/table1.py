@@ -91,7 +91,7 @@ def main():
     if args.update:
         kept = [run for run in read_runs(args.out / "table1_runs.csv") if run["model"] not in names]
         order = {name: i for i, name in enumerate(PAPER)}
-        runs = sorted(kept + runs, key=lambda run: (order[run["model"]], run["seed"]))
+        runs = sorted(kept + runs, key=lambda run: (run["seed"], order[run["model"]]))
         notes.append(f"Runs of {', '.join(dict.fromkeys(r['model'] for r in kept))} are kept from "
                      f"an earlier run (table1_runs.csv); this command refitted {', '.join(names)}.")
 
