@@ -30,18 +30,22 @@ perfect generator would reach under this classifier.
 
     python benchmarks/scripts/table2.py                 # S, M, L x 5 seeds -> doc/results/table2.*
     python benchmarks/scripts/table2.py --sizes M --seeds 1 --models DCGAN-SI
-    python benchmarks/scripts/table2.py --jobs 2        # two fits at a time on an idle 2-core box
+    python benchmarks/scripts/table2.py --jobs 1 --threads 2   # one fit at a time on 2 threads
     python benchmarks/scripts/table2.py --data mnist    # Stacked MNIST (download)
     python benchmarks/scripts/table2.py --quick         # smoke run (size S, a few steps)
 
 Cost: the full table is 3 sizes x 2 models x 5 seeds = 30 fits at the estimator's default
-DCGAN budget (``max_iter="auto"``: 20,000 steps of M=1024 generated and 512 real images). One
-size-M fit takes 7-8 minutes on two idle CPU cores (DCGAN 418 s, DCGAN-SI 473 s); size L's
-wider generator costs about three times as much per step. The full table needs about 6 hours
-on such a machine, far beyond the 30-minute target; one size and seed (``--sizes M --seeds
-1``, both models) about 15 minutes. Use ``--sizes``, ``--seeds``, ``--models``, ``--jobs`` or
-a GPU (``--device cuda``) to fit it into a time budget; ``--max-iter`` changes the budget
-(and then the protocol).
+DCGAN budget (``max_iter="auto"``: 20,000 steps of M=1024 generated and 512 real images).
+On two idle CPU cores one size-M fit on both threads takes 7-8 minutes (DCGAN-SI 452 s,
+DCGAN 418 s); the default, one single-threaded fit per core, runs two fits in about 15
+minutes. Size S costs about as much per step as M, size L's wider generator about twice as
+much (1.8x on two threads, 2.2x on one). The full table needs about 5 hours on such a
+machine, far beyond the 30-minute target, and the 5 seeds of one size (``--sizes M``, both
+models) about 75 minutes. A shorter budget is not a way out: at ``--max-iter 1500``, about
+what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 953 triples with KL 0.30
+(seed 0), no better than the paper's row (969, 0.30). Use ``--sizes``, ``--seeds``, ``--models`` or a GPU
+(``--device cuda``) to fit it into a time budget; ``--max-iter`` changes the budget (and
+then the protocol).
 """
 
 import time
