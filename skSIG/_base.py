@@ -122,7 +122,7 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         first ``anneal_fraction`` of the steps: coarse-to-fine is what finds every mode."""
         if not anneal or self.sigma_start_ <= self.sigma:
             return float(self.sigma)
-        span = self._setting("anneal_fraction") * total
+        span = self.anneal_fraction * total
         frac = 1.0 if span <= 0 else min(1.0, t / span)
         return float(self.sigma_start_ * (self.sigma / self.sigma_start_) ** frac)
 

@@ -251,22 +251,12 @@ def test_grid_search_over_lam_and_sigma(bimodal):
 
 
 def test_auto_budget_follows_architecture(bimodal):
-    """M, batch_size, max_iter and anneal_fraction left at "auto" take the per-architecture values."""
-    keys = ("M", "batch_size", "max_iter", "anneal_fraction")
-    mlp = GANSIEstimator()
-    assert [mlp._setting(k) for k in keys] == [1024, 512, 40000, 0.8]
+    """M, batch_size and max_iter left at "auto" take the per-architecture values."""
+    keys = ("M", "batch_size", "max_iter")
+    assert [GANSIEstimator()._setting(k) for k in keys] == [1024, 512, 40000]
     dcgan = GANSIEstimator(architecture="dcgan", image_shape=(8, 8, 3))
-    assert [dcgan._setting(k) for k in keys] == [1024, 512, 20000, 0.5]
-    given = GANSIEstimator(M=7, batch_size=5, max_iter=3, anneal_fraction=0.25)
-    assert [given._setting(k) for k in keys] == [7, 5, 3, 0.25]
-    # the sigma schedule reads the resolved fraction: halfway through, the DCGAN's sigma has
-    # reached its target, the MLP's is still sigma_start * (sigma / sigma_start)^(0.5 / 0.8)
-    for est in (mlp, dcgan, given):
-        est.sigma_start_ = 1.0
-    assert dcgan._sigma_at(50, 100, True) == pytest.approx(0.1)
-    assert mlp._sigma_at(50, 100, True) == pytest.approx(0.1 ** (0.5 / 0.8))
-    assert given._sigma_at(50, 100, True) == pytest.approx(0.1)
-    assert given._sigma_at(10, 100, True) == pytest.approx(0.1 ** 0.4)
+    assert [dcgan._setting(k) for k in keys] == [1024, 512, 20000]
+    assert [GANSIEstimator(M=7, batch_size=5, max_iter=3)._setting(k) for k in keys] == [7, 5, 3]
     # partial_fit runs ceil(n / batch_size) steps with the resolved batch size.
     est = GANSIEstimator(M=16, n_eval_samples=20, random_state=0).partial_fit(np.tile(bimodal, (4, 1)))
     assert est.n_iter_ == math.ceil(4 * len(bimodal) / 512)

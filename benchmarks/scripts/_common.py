@@ -179,6 +179,25 @@ def read_runs(path):
         return [{key: parse(value) for key, value in row.items()} for row in csv.DictReader(f)]
 
 
+def add_update(p):
+    """``--update``: refit only ``--models``, keep the other models' runs from the runs CSV."""
+    p.add_argument("--update", action="store_true",
+                   help="refit only --models and keep the other models' runs from the runs "
+                        "CSV already in --out")
+
+
+def keep_other_runs(path, runs, refitted, order):
+    """``runs`` plus the rows of the runs CSV at ``path`` whose model is not in ``refitted``,
+    sorted by ``order(row)``; and a note for the report saying which rows were kept (None
+    when none were)."""
+    kept = [run for run in read_runs(path) if run["model"] not in refitted]
+    if not kept:
+        return sorted(runs, key=order), None
+    note = (f"Runs of {', '.join(dict.fromkeys(r['model'] for r in kept))} are kept from an "
+            f"earlier run ({Path(path).name}); this command refitted {', '.join(refitted)}.")
+    return sorted(kept + runs, key=order), note
+
+
 def markdown_table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]

@@ -16,8 +16,8 @@ the other baselines 0.5-1).
 """
 
 import numpy as np
-from _common import (GRID_N_SAMPLES, GRID_N_TRAIN, GRID_STD, add_jobs, fmt, grid_run, parser, read_runs,
-                     run_jobs, setup, summarize, write_csv, write_report)
+from _common import (GRID_N_SAMPLES, GRID_N_TRAIN, GRID_STD, add_jobs, add_update, fmt, grid_run,
+                     keep_other_runs, parser, run_jobs, setup, summarize, write_csv, write_report)
 
 import skSIG
 from benchmarks.baselines import GAN, VAE, VEEGAN, UnrolledGAN
@@ -69,9 +69,7 @@ def main():
     add_jobs(p)
     p.add_argument("--models", default=None,
                    help="comma-separated subset, e.g. 'GAN,SIG' (default: all)")
-    p.add_argument("--update", action="store_true",
-                   help="refit only --models and keep the other models' runs from the "
-                        "table1_runs.csv already in --out")
+    add_update(p)
     args = setup(p.parse_args())
     if args.update and not args.models:
         raise SystemExit("--update needs --models: the models to refit")
@@ -89,11 +87,10 @@ def main():
     jobs = [(name, seed) for seed in range(args.seeds) for name in names]
     runs = run_jobs(run_one, [(name, seed, args.quick, args.threads) for name, seed in jobs], args.jobs)
     if args.update:
-        kept = [run for run in read_runs(args.out / "table1_runs.csv") if run["model"] not in names]
         order = {name: i for i, name in enumerate(PAPER)}
-        runs = sorted(kept + runs, key=lambda run: (run["seed"], order[run["model"]]))
-        notes.append(f"Runs of {', '.join(dict.fromkeys(r['model'] for r in kept))} are kept from "
-                     f"an earlier run (table1_runs.csv); this command refitted {', '.join(names)}.")
+        runs, note = keep_other_runs(args.out / "table1_runs.csv", runs, names,
+                                     lambda run: (run["seed"], order[run["model"]]))
+        notes += [note] if note else []
 
     write_csv(args.out / "table1_runs.csv", runs)
     columns, summary = summarize(runs)
