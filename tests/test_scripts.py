@@ -144,3 +144,28 @@ def test_table1_update_refits_only_the_named_models(tmp_path):
     assert len(rows) == 3
     report = (tmp_path / "table1.md").read_text()
     assert "| GAN | 17.0 | 0.62 | 1.25 |" in report and "kept from an earlier run" in report
+
+
+def test_table2_update_keeps_other_sizes_and_counts_their_seeds(tmp_path):
+    # two seeds of size M from an "earlier run" survive a quick size-S refit; the Seeds column
+    # says how many seeds each row averages, since kept rows can have another count
+    header = ("model,size,lam,seed,inception_score,high_quality,exp_h_y_given_x,exp_h_y,modes,kl,"
+              "fit_seconds\n")
+    (tmp_path / "table2_runs.csv").write_text(
+        header
+        + "DCGAN-SI(M),M,1.0,0,600.0,0.8,1.5,950.0,1000,0.05,400.0\n"
+        + "DCGAN-SI(M),M,1.0,1,700.0,0.9,1.3,960.0,999,0.07,500.0\n"
+    )
+    result = subprocess.run(
+        [sys.executable, str(SCRIPTS / "table2.py"), "--quick", "--models", "DCGAN-SI", "--update",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = (tmp_path / "table2_runs.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in rows[1:]] == ["DCGAN-SI(S)", "DCGAN-SI(M)", "DCGAN-SI(M)"]
+    report = (tmp_path / "table2.md").read_text()
+    assert "| DCGAN-SI(M) | 2 | 650.00 ± 50.00 | 0.85 ± 0.05 |" in report
+    assert "| 999.5 ± 0.5 | 0.060 ± 0.010 | 450 |" in report
+    assert "| DCGAN-SI(S) | 1 |" in report and "kept from an earlier run" in report
