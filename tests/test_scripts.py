@@ -17,6 +17,16 @@ from benchmarks.baselines import GAN, VAE, VEEGAN, UnrolledGAN  # noqa: E402
 from fig3a import theorem1  # noqa: E402
 
 
+def run_script(script, tmp_path, *args, timeout=120, env=None):
+    """Run ``benchmarks/scripts/<script> --quick --out tmp_path *args`` in ``tmp_path`` on one
+    thread; returns the CompletedProcess."""
+    return subprocess.run(
+        [sys.executable, str(SCRIPTS / script), "--quick", "--out", str(tmp_path), *args],
+        capture_output=True, text=True, timeout=timeout, cwd=tmp_path,
+        env={**os.environ, "OMP_NUM_THREADS": "1", **(env or {})},
+    )
+
+
 @pytest.mark.parametrize("cls", [GAN, VAE, VEEGAN, UnrolledGAN])
 def test_baseline_fit_sample_seeded(cls, bimodal):
     a = cls(n_steps=5, batch_size=32, random_state=0).fit(bimodal)
@@ -52,11 +62,7 @@ def test_theorem1_is_eq15_when_all_modes_survive():
     ],
 )
 def test_script_quick_mode(script, outputs, tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(SCRIPTS / script), "--quick", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
+    result = run_script(script, tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     for name in outputs:
         assert (tmp_path / name).stat().st_size > 0
@@ -76,12 +82,9 @@ def test_table3_cifar_quick_on_user_data(dtype, tmp_path):
         data = tmp_path / "rows.npy"
         np.save(data, images.reshape(64, -1))
         extra = ["--image-shape", "8,8,3"]
-    result = subprocess.run(
-        [sys.executable, str(SCRIPTS / "table3_cifar.py"), "--quick", "--out", str(tmp_path),
-         "--data", str(data), "--classifier", "script_helpers:toy_proba", *extra],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
-        env={**os.environ, "OMP_NUM_THREADS": "1",
-             "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")])},
+    result = run_script(
+        "table3_cifar.py", tmp_path, "--data", str(data), "--classifier", "script_helpers:toy_proba", *extra,
+        env={"PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")])},
     )
     assert result.returncode == 0, result.stderr[-2000:]
     text = (tmp_path / "table3_cifar.md").read_text()
@@ -95,10 +98,9 @@ def test_table3_cifar_quick_on_user_data(dtype, tmp_path):
 def test_table3_cifar_clear_errors(tmp_path):
     bad = tmp_path / "bad.npy"
     np.save(bad, np.full((4, 8, 8, 3), 2.0))
-    result = subprocess.run(
-        [sys.executable, str(SCRIPTS / "table3_cifar.py"), "--quick", "--out", str(tmp_path),
-         "--data", str(bad), "--classifier", str(ROOT / "tests" / "script_helpers.py") + ":toy_proba"],
-        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    result = run_script(
+        "table3_cifar.py", tmp_path, "--data", str(bad),
+        "--classifier", str(ROOT / "tests" / "script_helpers.py") + ":toy_proba", timeout=60,
     )
     assert result.returncode != 0 and "[0, 1]" in result.stderr
 
@@ -131,12 +133,7 @@ def test_table1_update_refits_only_the_named_models(tmp_path):
         "model,seed,modes,modes_veegan,high_quality,kl,fit_seconds\n"
         "VAE,0,3,4,0.5,9.5,1.0\nGAN,0,17,21,0.625,1.25,2.0\n"
     )
-    result = subprocess.run(
-        [sys.executable, str(SCRIPTS / "table1.py"), "--quick", "--models", "VAE", "--update",
-         "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
+    result = run_script("table1.py", tmp_path, "--models", "VAE", "--update")
     assert result.returncode == 0, result.stderr[-2000:]
     rows = (tmp_path / "table1_runs.csv").read_text().splitlines()
     assert rows[1].startswith("GAN,0,17,21,0.625,1.25,2.0")  # kept, and put in table order
@@ -156,12 +153,7 @@ def test_table2_update_keeps_other_sizes_and_counts_their_seeds(tmp_path):
         + "DCGAN-SI(M),M,1.0,0,600.0,0.8,1.5,950.0,1000,0.05,400.0\n"
         + "DCGAN-SI(M),M,1.0,1,700.0,0.9,1.3,960.0,999,0.07,500.0\n"
     )
-    result = subprocess.run(
-        [sys.executable, str(SCRIPTS / "table2.py"), "--quick", "--models", "DCGAN-SI", "--update",
-         "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
+    result = run_script("table2.py", tmp_path, "--models", "DCGAN-SI", "--update")
     assert result.returncode == 0, result.stderr[-2000:]
     rows = (tmp_path / "table2_runs.csv").read_text().splitlines()
     assert [row.split(",")[0] for row in rows[1:]] == ["DCGAN-SI(S)", "DCGAN-SI(M)", "DCGAN-SI(M)"]
