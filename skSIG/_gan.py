@@ -196,14 +196,13 @@ class GANSIEstimator(BaseSemiImplicit):
     (0.079, 0.086), a sigmoid output bounded to the data's range [0, 1] (0.111; seed 1
     0.078), ``batch_size=1024`` at about the same cost (0.070; seed 1 0.067; at 20,000 steps
     seed 2 0.063 -> 0.060 and seed 3 0.066 -> 0.051: a candidate for the default once it
-    has a 5-seed run). What is left
-    is in the hard digits: nearly all of the excess KL is in the per-channel digit shares,
-    with 0, 6 and 7 made about 10-20% too often, and the ambiguous samples between 1, 3, 5,
-    8 and 9 are read differently by other digit classifiers (an RBF SVM or 5-nearest
-    neighbours trained on the same digits move the deficit between 8, 9, 3 and 5) while all
-    of them read real images at the sampling floor. The default's results on the stacked
-    digits are in ``doc/results/table2.md``; the real images score KL 0.019 under the same
-    classifier.
+    has a 5-seed run). What is left is in the hard digits: nearly all of the excess KL is in
+    the per-channel digit shares, with 0, 6 and 7 made about 10-20% too often, and the
+    ambiguous samples between 1, 3, 5, 8 and 9 are read differently by other digit
+    classifiers (an RBF SVM or 5-nearest neighbours trained on the same digits move the
+    deficit between 8, 9, 3 and 5) while all of them read real images at the sampling floor.
+    The default's results on the stacked digits are in ``doc/results/table2.md``; the real
+    images score KL 0.019 under the same classifier.
 
     References
     ----------

@@ -169,14 +169,14 @@ def main():
     table = []
     n_real = len(Xr)
     # KL at three decimals: ours lie between the sampling floor (~0.02) and 0.1
-    digits = {"modes": 1, "kl": 3}
+    decimals = {"modes": 1, "kl": 3}
     table.append([f"Real stacked images ({n_real})", "–",
-                  *(f"{real[k]:.0f}" if k == "modes" else f"{real[k]:.{digits.get(k, 2)}f}"
+                  *(f"{real[k]:.0f}" if k == "modes" else f"{real[k]:.{decimals.get(k, 2)}f}"
                     for k in METRICS),
                   "–", *["–"] * len(HEADER)])
     columns, summary = summarize(runs, METRICS + ["fit_seconds"])
     for name, col in columns.items():
-        table.append([name, len(col["kl"]), *(fmt(col[k], digits.get(k, 2)) for k in METRICS),
+        table.append([name, len(col["kl"]), *(fmt(col[k], decimals.get(k, 2)) for k in METRICS),
                       f"{np.mean(col['fit_seconds']):.0f}", *PAPER[name]])
     write_csv(args.out / "table2.csv", summary)
     header = ["Model", "Seeds", *HEADER, "Fit time (s)", *(f"Paper {h}" for h in HEADER)]
