@@ -128,19 +128,23 @@ def test_vae_learns_its_decoder_sigma(bimodal):
 
 
 def test_table1_update_refits_only_the_named_models(tmp_path):
-    # a runs CSV from an "earlier run": the GAN rows must survive, the VAE rows be refitted
+    # a runs CSV from an "earlier run": the GAN rows must survive, with the jobs and threads
+    # they were fitted with, and the VAE rows be refitted
     (tmp_path / "table1_runs.csv").write_text(
-        "model,seed,modes,modes_veegan,high_quality,kl,fit_seconds\n"
-        "VAE,0,3,4,0.5,9.5,1.0\nGAN,0,17,21,0.625,1.25,2.0\n"
+        "model,seed,modes,modes_veegan,high_quality,kl,fit_seconds,jobs,threads\n"
+        "VAE,0,3,4,0.5,9.5,1.0,2,1\nGAN,0,17,21,0.625,1.25,2.0,3,2\n"
     )
     result = run_script("table1.py", tmp_path, "--models", "VAE", "--update")
     assert result.returncode == 0, result.stderr[-2000:]
     rows = (tmp_path / "table1_runs.csv").read_text().splitlines()
-    assert rows[1].startswith("GAN,0,17,21,0.625,1.25,2.0")  # kept, and put in table order
+    assert rows[1] == "GAN,0,17,21,0.625,1.25,2.0,3,2"  # kept, and put in table order
     assert rows[2].startswith("VAE,0,") and not rows[2].startswith("VAE,0,3,4,0.5,9.5")
+    assert rows[2].endswith(",1,1")  # --quick: one job on one thread
     assert len(rows) == 3
     report = (tmp_path / "table1.md").read_text()
-    assert "| GAN | 17.0 | 0.62 | 1.25 |" in report and "kept from an earlier run" in report
+    assert "| GAN | 17.0 | 0.62 | 1.25 | 21.0 | 2 | 3 × 2 |" in report
+    assert "kept from an earlier run" in report
+    assert "| 1 × 1 |" in [line for line in report.splitlines() if line.startswith("| VAE |")][0]
 
 
 def test_table2_update_keeps_other_sizes_and_counts_their_seeds(tmp_path):
@@ -159,5 +163,8 @@ def test_table2_update_keeps_other_sizes_and_counts_their_seeds(tmp_path):
     assert [row.split(",")[0] for row in rows[1:]] == ["DCGAN-SI(S)", "DCGAN-SI(M)", "DCGAN-SI(M)"]
     report = (tmp_path / "table2.md").read_text()
     assert "| DCGAN-SI(M) | 2 | 650.00 ± 50.00 | 0.85 ± 0.05 |" in report
-    assert "| 999.5 ± 0.5 | 0.060 ± 0.010 | 450 |" in report
+    # the kept rows come from a CSV without jobs and threads: their setting is unknown
+    assert "| 999.5 ± 0.5 | 0.060 ± 0.010 | 450 | ? |" in report
+    assert rows[0].endswith(",fit_seconds,jobs,threads") and rows[2].endswith(",,")
+    assert "| 1 × 1 |" in [line for line in report.splitlines() if line.startswith("| DCGAN-SI(S) |")][0]
     assert "| DCGAN-SI(S) | 1 |" in report and "kept from an earlier run" in report

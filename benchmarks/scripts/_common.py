@@ -138,12 +138,30 @@ def summarize(runs, keys=None):
     columns, summary = {}, []
     for name in dict.fromkeys(run["model"] for run in runs):
         rs = [run for run in runs if run["model"] == name]
-        names = keys if keys is not None else [key for key in rs[0] if key not in ("model", "seed")]
+        names = keys if keys is not None else [key for key in rs[0] if key not in ("model", "seed", *SETTING)]
         col = columns[name] = {key: [run[key] for run in rs] for key in names}
         summary.append({"model": name, "n_seeds": len(rs),
                         **{f"{k}_{stat}": v for k, vals in col.items()
                            for stat, v in zip(("mean", "se"), mean_se(vals))}})
     return columns, summary
+
+
+# Columns of a runs CSV that say how a fit ran rather than what it found.
+SETTING = ("jobs", "threads")
+
+
+def record_setting(runs, args):
+    """``runs`` with ``jobs`` and ``threads`` appended to each row: how many fits shared the
+    cores and the torch threads of each, which the row's ``fit_seconds`` depends on."""
+    return [{**run, "jobs": args.jobs, "threads": args.threads} for run in runs]
+
+
+def fmt_setting(rows):
+    """``"fits × threads"`` of a model's runs (``"?"`` for rows kept from a runs CSV written
+    before these columns existed), for the report's column beside the fit time."""
+    settings = dict.fromkeys(
+        f"{row['jobs']} × {row['threads']}" if row.get("jobs", "") != "" else "?" for row in rows)
+    return ", ".join(settings)
 
 
 def fmt(values, digits=2):
@@ -155,9 +173,11 @@ def fmt(values, digits=2):
 
 
 def write_csv(path, rows):
-    """Write a list of dicts with the same keys."""
+    """Write a list of dicts; a key some rows lack (rows kept from a CSV written before that
+    column existed, e.g. ``jobs``) is left empty in them."""
     with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer = csv.DictWriter(f, fieldnames=list(dict.fromkeys(k for row in rows for k in row)),
+                                restval="")
         writer.writeheader()
         writer.writerows(rows)
 

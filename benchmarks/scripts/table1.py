@@ -16,8 +16,9 @@ the other baselines 0.5-1).
 """
 
 import numpy as np
-from _common import (GRID_N_SAMPLES, GRID_N_TRAIN, GRID_STD, add_jobs, add_update, fmt, grid_run,
-                     keep_other_runs, parser, run_jobs, setup, summarize, write_csv, write_report)
+from _common import (GRID_N_SAMPLES, GRID_N_TRAIN, GRID_STD, add_jobs, add_update, fmt, fmt_setting,
+                     grid_run, keep_other_runs, n_cores, parser, record_setting, run_jobs, setup,
+                     summarize, write_csv, write_report)
 
 import skSIG
 from benchmarks.baselines import GAN, VAE, VEEGAN, UnrolledGAN
@@ -85,7 +86,8 @@ def main():
         names = [name for name in names if name in wanted]
 
     jobs = [(name, seed) for seed in range(args.seeds) for name in names]
-    runs = run_jobs(run_one, [(name, seed, args.quick, args.threads) for name, seed in jobs], args.jobs)
+    runs = record_setting(
+        run_jobs(run_one, [(name, seed, args.quick, args.threads) for name, seed in jobs], args.jobs), args)
     if args.update:
         order = {name: i for i, name in enumerate(PAPER)}
         runs, note = keep_other_runs(args.out / "table1_runs.csv", runs, names,
@@ -98,16 +100,19 @@ def main():
     for name, col in columns.items():
         table.append([name, fmt(col["modes"], 1), fmt(col["high_quality"]), fmt(col["kl"]),
                       fmt(col["modes_veegan"], 1), f"{np.mean(col['fit_seconds']):.0f}",
-                      *PAPER[name]])
+                      fmt_setting([run for run in runs if run["model"] == name]), *PAPER[name]])
     write_csv(args.out / "table1.csv", summary)
     header = ["Model", "Modes", "High quality", "KL", "Modes (≥ 1 HQ)", "Fit time (s)",
-              "Paper modes", "Paper HQ", "Paper KL"]
+              "Fits × threads", "Paper modes", "Paper HQ", "Paper KL"]
     intro = (f"Grid std {STD}, {N_TRAIN} training points, {N_SAMPLES} samples per model, "
              f"{args.seeds} seed(s), mean ± standard error. Modes: > 1000 high-quality samples "
              "(paper); Modes (≥ 1 HQ): the VEEGAN/PacGAN protocol. SIG samples are "
              "`SemiImplicitDensity.sample` (theta plus the N(0, sigma²) noise); GAN-SI samples "
              "are the generator outputs theta; GAN-SI λ=0 is the plain GAN with GAN-SI's networks "
-             "and training budget.")
+             "and training budget. Fit time: mean wall time of one fit, with as many fits "
+             "sharing the CPU cores, each on as many torch threads, as the Fits × threads column "
+             "says (the `--jobs` and `--threads` of the command that fitted the row; this command "
+             f"ran on {n_cores()} cores).")
     write_report(args, "table1", "Table 1: mode capture on the 5×5 grid of Gaussians", intro, header, table, notes)
 
 

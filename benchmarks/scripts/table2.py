@@ -51,8 +51,8 @@ a GPU (``--device cuda``) to fit it into a time budget; ``--max-iter`` changes t
 import time
 
 import numpy as np
-from _common import (add_jobs, add_update, fmt, keep_other_runs, log, parser, run_jobs, setup, summarize,
-                     write_csv, write_report)
+from _common import (add_jobs, add_update, fmt, fmt_setting, keep_other_runs, log, n_cores, parser,
+                     record_setting, run_jobs, setup, summarize, write_csv, write_report)
 
 from skSIG import GANSIEstimator
 from skSIG.datasets import fetch_stacked_mnist, make_stacked_digits
@@ -156,7 +156,7 @@ def main():
     jobs = [(model_name(lam_zero, size), size, lam_zero, seed)
             for size in sizes for lam_zero in (True, False) for seed in range(args.seeds)
             if ("DCGAN" if lam_zero else "DCGAN-SI") in models]
-    runs = run_jobs(run_one, [(*job, args) for job in jobs], args.jobs)
+    runs = record_setting(run_jobs(run_one, [(*job, args) for job in jobs], args.jobs), args)
     notes = []
     if args.update:
         order = {name: i for i, name in enumerate(PAPER)}
@@ -173,13 +173,15 @@ def main():
     table.append([f"Real stacked images ({n_real})", "–",
                   *(f"{real[k]:.0f}" if k == "modes" else f"{real[k]:.{decimals.get(k, 2)}f}"
                     for k in METRICS),
-                  "–", *["–"] * len(HEADER)])
+                  "–", "–", *["–"] * len(HEADER)])
     columns, summary = summarize(runs, METRICS + ["fit_seconds"])
     for name, col in columns.items():
         table.append([name, len(col["kl"]), *(fmt(col[k], decimals.get(k, 2)) for k in METRICS),
-                      f"{np.mean(col['fit_seconds']):.0f}", *PAPER[name]])
+                      f"{np.mean(col['fit_seconds']):.0f}",
+                      fmt_setting([run for run in runs if run["model"] == name]), *PAPER[name]])
     write_csv(args.out / "table2.csv", summary)
-    header = ["Model", "Seeds", *HEADER, "Fit time (s)", *(f"Paper {h}" for h in HEADER)]
+    header = ["Model", "Seeds", *HEADER, "Fit time (s)", "Fits × threads",
+              *(f"Paper {h}" for h in HEADER)]
     shape = "×".join(map(str, SHAPES[args.data]))
     data_text = ("scikit-learn's 8×8 digits stacked as RGB (offline; the paper uses 28×28 "
                  "Stacked MNIST)" if args.data == "digits" else "Stacked MNIST")
@@ -188,8 +190,9 @@ def main():
              f"`StackedDigitsClassifier` (logistic regression per channel, fitted on "
              f"{len(Xc)} independent stacked images); mean ± standard error over each "
              "row's seeds (0, 1, ..., as many as its Seeds column says). Fit time: mean wall "
-             "time of one fit, with as many fits sharing the cores as the command's `--jobs` "
-             "says (one fit on two idle cores is faster). DCGAN is `lam=0`, DCGAN-SI the "
+             "time of one fit, with as many fits sharing the CPU cores, each on as many torch "
+             "threads, as the Fits × threads column says (the `--jobs` and `--threads` of the "
+             f"command that fitted the row; this command ran on {n_cores()} cores). DCGAN is `lam=0`, DCGAN-SI the "
              "default `lam`; same networks and budget"
              + (f", max_iter={args.max_iter}" if args.max_iter else "") + ". Modes: digit "
              "triples with ≥ 1 sample; KL: KL(P_g ‖ uniform). The first row scores real "
