@@ -165,6 +165,10 @@ def test_table2_update_keeps_other_sizes_and_counts_their_seeds(tmp_path):
     assert "| DCGAN-SI(M) | 2 | 650.00 ± 50.00 | 0.85 ± 0.05 |" in report
     # the kept rows come from a CSV without jobs and threads: their setting is unknown
     assert "| 999.5 ± 0.5 | 0.060 ± 0.010 | 450 | ? |" in report
-    assert rows[0].endswith(",fit_seconds,jobs,threads") and rows[2].endswith(",,")
+    assert rows[0].endswith(",fit_seconds,M,batch_size,max_iter,jobs,threads")
+    assert rows[2].endswith(",,,,,")
     assert "| 1 × 1 |" in [line for line in report.splitlines() if line.startswith("| DCGAN-SI(S) |")][0]
+    # each run records the budget it was trained with ("auto" resolved)
+    assert ("Budget per fit: M=64, batch_size=64, max_iter=20 for DCGAN-SI(S); unrecorded for "
+            "DCGAN-SI(M).") in report
     assert "| DCGAN-SI(S) | 1 |" in report and "kept from an earlier run" in report

@@ -71,6 +71,7 @@ PAPER = {  # Table 2 of the paper (Stacked MNIST 28x28x3, 5 runs): mean ± stand
     "DCGAN-SI(L)": ("6.05 ± 0.68", "0.73 ± 0.06", "1.62 ± 0.17", "9.75 ± 0.12", "957.0 ± 32.74", "0.36 ± 0.12"),
 }
 QUICK = {"max_iter": 20, "M": 64, "batch_size": 64, "n_eval_samples": 64}
+BUDGET = ("M", "batch_size", "max_iter")  # recorded per run: defaults change between commits
 
 
 def load_data(kind, n_samples, random_state, data_home=None):
@@ -117,7 +118,20 @@ def run_one(name, size, lam_zero, seed, args):
     log(f"seed {seed}: {name}: IS {r['inception_score']:.2f}, high quality "
         f"{r['high_quality']:.3f}, modes {r['modes']}, KL {r['kl']:.3f} ({seconds:.0f} s)")
     return {"model": name, "size": size, "lam": 0.0 if lam_zero else model.lam_, "seed": seed,
-            **{key: r[key] for key in METRICS}, "fit_seconds": seconds}
+            **{key: r[key] for key in METRICS}, "fit_seconds": seconds,
+            **{key: model._setting(key) for key in BUDGET}}  # "auto" resolved
+
+
+def budget_note(runs):
+    """Which rows were trained with which ``M``, ``batch_size`` and ``max_iter`` (the runs CSV
+    records them; rows kept from a CSV written before that are "unrecorded")."""
+    groups = {}
+    for run in runs:
+        budget = ("unrecorded" if run.get("M", "") == "" else
+                  f"M={run['M']}, batch_size={run['batch_size']}, max_iter={run['max_iter']}")
+        groups.setdefault(budget, {})[run["model"]] = None
+    return "Budget per fit: " + "; ".join(f"{budget} for {', '.join(models)}"
+                                          for budget, models in groups.items()) + "."
 
 
 def main():
@@ -200,7 +214,7 @@ def main():
              "exp H columns are over the 1000 triples; the paper's (≤ 10) appear to be over the 10 "
              "digits, so compare high quality, modes and KL.")
     write_report(args, "table2", "Table 2: DCGAN vs DCGAN-SI on stacked digits", intro, header, table,
-                 notes)
+                 [budget_note(runs), *notes])
 
 
 if __name__ == "__main__":
