@@ -256,6 +256,10 @@ def test_auto_budget_follows_architecture(bimodal):
     assert [GANSIEstimator()._setting(k) for k in keys] == [1024, 512, 40000]
     dcgan = GANSIEstimator(architecture="dcgan", image_shape=(8, 8, 3))
     assert [dcgan._setting(k) for k in keys] == [1024, 512, 20000]
+    large = GANSIEstimator(architecture="dcgan", image_shape=(8, 8, 3), size="L")
+    assert [large._setting(k) for k in keys] == [1024, 512, 10000]
+    # size only sizes the DCGAN: an MLP with size="L" keeps the MLP budget
+    assert GANSIEstimator(size="L")._setting("max_iter") == 40000
     assert [GANSIEstimator(M=7, batch_size=5, max_iter=3)._setting(k) for k in keys] == [7, 5, 3]
     # partial_fit runs ceil(n / batch_size) steps with the resolved batch size.
     est = GANSIEstimator(M=16, n_eval_samples=20, random_state=0).partial_fit(np.tile(bimodal, (4, 1)))
