@@ -35,13 +35,13 @@ perfect generator would reach under this classifier.
     python benchmarks/scripts/table2.py --quick         # smoke run (size S, a few steps)
 
 Cost: the full table is 3 sizes x 2 models x 5 seeds = 30 fits at the estimator's default
-DCGAN budget (``max_iter="auto"``: 20,000 steps of M=1024 generated and 512 real images).
-On two idle CPU cores one size-M fit on both threads takes 7-8 minutes (DCGAN-SI 452 s,
-DCGAN 418 s); the default, one single-threaded fit per core, runs two fits in about 15
-minutes. Size S costs about as much per step as M, size L's wider generator about twice as
-much (1.8x on two threads, 2.2x on one). The full table needs about 5 hours on such a
-machine, far beyond the 30-minute target, and the 5 seeds of one size (``--sizes M``, both
-models) about 75 minutes. A shorter budget is not a way out: at ``--max-iter 1500``, about
+DCGAN budget (``max_iter="auto"``: 20,000 steps of M=1024 generated and 512 real images for
+sizes S and M, 10,000 for size L, whose wider generator costs about twice as much per step:
+1.8x on two threads, 2.2x on one). On two idle CPU cores one size-M fit on both threads
+takes 7-8 minutes (DCGAN-SI 452 s, DCGAN 418 s); the default, one single-threaded fit per
+core, runs two fits in 12-15 minutes at any size. The full table needs about 3.5 hours on
+such a machine, far beyond the 30-minute target, and the 5 seeds of one size (both models)
+about 75 minutes. A shorter budget is not a way out: at ``--max-iter 1500``, about
 what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 957 triples with KL 0.36
 (seed 0), below the paper's row (969, 0.30). Use ``--sizes``, ``--seeds``, ``--models`` or
 a GPU (``--device cuda``) to fit it into a time budget; ``--max-iter`` changes the budget
