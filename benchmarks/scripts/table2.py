@@ -39,7 +39,7 @@ DCGAN budget (``max_iter="auto"``: 20,000 steps of M=1024 generated and 512 real
 sizes S and M, 10,000 for size L, whose wider generator costs about twice as much per step:
 1.8x on two threads, 2.2x on one). On two idle CPU cores one size-M fit on both threads
 takes 7-8 minutes (DCGAN-SI 452 s, DCGAN 418 s); the default, one single-threaded fit per
-core, runs two fits in 12-15 minutes at any size. The full table needs about 3.5 hours on
+core, runs two fits in 11-15 minutes at any size. The full table needs about 3.5 hours on
 such a machine, far beyond the 30-minute target, and the 5 seeds of one size (both models)
 about 75 minutes. A shorter budget is not a way out: at ``--max-iter 1500``, about
 what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 957 triples with KL 0.36
@@ -206,8 +206,8 @@ def main():
              "row's seeds (0, 1, ..., as many as its Seeds column says). Fit time: mean wall "
              "time of one fit, with as many fits sharing the CPU cores, each on as many torch "
              "threads, as the Fits × threads column says (the `--jobs` and `--threads` of the "
-             f"command that fitted the row; this command ran on {n_cores()} cores). DCGAN is `lam=0`, DCGAN-SI the "
-             "default `lam`; same networks and budget"
+             f"command that fitted the row; this command ran on {n_cores()} cores). DCGAN is "
+             "`lam=0`, DCGAN-SI the default `lam`; same networks and budget"
              + (f", max_iter={args.max_iter}" if args.max_iter else "") + ". Modes: digit "
              "triples with ≥ 1 sample; KL: KL(P_g ‖ uniform). The first row scores real "
              "stacked images (fresh triples): the ceiling under this classifier. Our IS and "
