@@ -156,11 +156,12 @@ def record_setting(runs, args):
     return [{**run, "jobs": args.jobs, "threads": args.threads} for run in runs]
 
 
-def fmt_setting(rows):
-    """``"fits × threads"`` of a model's runs (``"?"`` for rows kept from a runs CSV written
-    before these columns existed), for the report's column beside the fit time."""
+def fmt_setting(runs, model):
+    """``"fits × threads"`` of ``model``'s rows of ``runs`` (``"?"`` for rows kept from a runs
+    CSV written before these columns existed), for the report's column beside the fit time."""
     settings = dict.fromkeys(
-        f"{row['jobs']} × {row['threads']}" if row.get("jobs", "") != "" else "?" for row in rows)
+        f"{run['jobs']} × {run['threads']}" if run.get("jobs", "") != "" else "?"
+        for run in runs if run["model"] == model)
     return ", ".join(settings)
 
 

@@ -100,7 +100,7 @@ def main():
     for name, col in columns.items():
         table.append([name, fmt(col["modes"], 1), fmt(col["high_quality"]), fmt(col["kl"]),
                       fmt(col["modes_veegan"], 1), f"{np.mean(col['fit_seconds']):.0f}",
-                      fmt_setting([run for run in runs if run["model"] == name]), *PAPER[name]])
+                      fmt_setting(runs, name), *PAPER[name]])
     write_csv(args.out / "table1.csv", summary)
     header = ["Model", "Modes", "High quality", "KL", "Modes (≥ 1 HQ)", "Fit time (s)",
               "Fits × threads", "Paper modes", "Paper HQ", "Paper KL"]

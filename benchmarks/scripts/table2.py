@@ -192,7 +192,7 @@ def main():
     for name, col in columns.items():
         table.append([name, len(col["kl"]), *(fmt(col[k], decimals.get(k, 2)) for k in METRICS),
                       f"{np.mean(col['fit_seconds']):.0f}",
-                      fmt_setting([run for run in runs if run["model"] == name]), *PAPER[name]])
+                      fmt_setting(runs, name), *PAPER[name]])
     write_csv(args.out / "table2.csv", summary)
     header = ["Model", "Seeds", *HEADER, "Fit time (s)", "Fits × threads",
               *(f"Paper {h}" for h in HEADER)]
