@@ -364,8 +364,10 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         """Pickle with every tensor on the CPU, so a model fitted on a GPU loads anywhere."""
         state = super().__getstate__()
         if any(p.is_cuda for m in self._modules() for p in getattr(self, m).parameters()):
-            clone = copy.copy(self)
-            clone.__dict__ = copy.deepcopy(self.__dict__)
+            # A bare instance holding a deep copy of the state (copy.copy(self) would call this
+            # method again): one deepcopy keeps the optimizers pointing at the copied parameters.
+            clone = object.__new__(type(self))
+            clone.__dict__ = copy.deepcopy(state)
             clone._to_device(torch.device("cpu"))
-            state = BaseEstimator.__getstate__(clone)
+            state = clone.__dict__
         return state

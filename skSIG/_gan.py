@@ -237,7 +237,7 @@ class GANSIEstimator(BaseSemiImplicit):
     # fit within the same time.
     _AUTO_SETTINGS = {
         "mlp": {"M": 1024, "batch_size": 512, "max_iter": 40000},
-        "dcgan": {"M": 1024, "batch_size": 512, "max_iter": 20000},
+        "dcgan": {"M": 2048, "batch_size": 512, "max_iter": 13500},
         "dcgan-L": {"M": 1024, "batch_size": 512, "max_iter": 10000},
     }
 
