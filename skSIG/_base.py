@@ -360,10 +360,13 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
     def _optimizers(self):
         return [v for v in vars(self).values() if isinstance(v, torch.optim.Optimizer)]
 
+    def _on_cuda(self):
+        return any(p.is_cuda for m in self._modules() for p in getattr(self, m).parameters())
+
     def __getstate__(self):
         """Pickle with every tensor on the CPU, so a model fitted on a GPU loads anywhere."""
         state = super().__getstate__()
-        if any(p.is_cuda for m in self._modules() for p in getattr(self, m).parameters()):
+        if self._on_cuda():
             # A bare instance holding a deep copy of the state (copy.copy(self) would call this
             # method again): one deepcopy keeps the optimizers pointing at the copied parameters.
             clone = object.__new__(type(self))

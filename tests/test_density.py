@@ -274,6 +274,24 @@ def test_shapes_and_dtypes_property(n, d, n_out, seed):
     np.testing.assert_allclose(est.score_samples(X.astype(np.float32)), scores, rtol=1e-5, atol=1e-4)
 
 
+def test_pickle_of_a_gpu_model_copies_it_to_the_cpu(bimodal, monkeypatch):
+    """The path a CUDA-fitted model pickles through, run on the CPU: a deep copy moved to the
+    CPU is pickled (it once recursed forever), the fitted model stays as it was, and the loaded
+    one scores the same and trains on with its optimizer state."""
+    est = fast(random_state=0).fit(bimodal)
+    monkeypatch.setattr(SemiImplicitDensity, "_on_cuda", lambda self: True)
+    blob = pickle.dumps(est)
+    loaded = pickle.loads(blob)
+    assert loaded.transform_ is not est.transform_
+    np.testing.assert_array_equal(loaded.score_samples(bimodal), est.score_samples(bimodal))
+    # the optimizer of the loaded model points at the loaded model's parameters
+    assert {id(p) for p in loaded.transform_.parameters()} == {
+        id(p) for group in loaded.optimizer_.param_groups for p in group["params"]}
+    before = [p.detach().clone() for p in loaded.transform_.parameters()]
+    loaded.partial_fit(bimodal)
+    assert any(not torch.equal(a, b) for a, b in zip(before, loaded.transform_.parameters()))
+
+
 # ---------------------------------------------------------------- GPU
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
