@@ -172,3 +172,16 @@ def test_table2_update_keeps_other_sizes_and_counts_their_seeds(tmp_path):
     assert ("Budget per fit: M=64, batch_size=64, max_iter=20 for DCGAN-SI(S); unrecorded for "
             "DCGAN-SI(M).") in report
     assert "| DCGAN-SI(S) | 1 |" in report and "kept from an earlier run" in report
+
+
+def test_table2_budget_flags_override_the_estimator_default(tmp_path):
+    # --M, --batch-size and --max-iter reach the fits (and are recorded), so a budget can be
+    # compared against the default with the same script
+    result = run_script("table2.py", tmp_path, "--models", "DCGAN-SI", "--M", "32", "--batch-size",
+                        "16", "--max-iter", "7")
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = (tmp_path / "table2_runs.csv").read_text().splitlines()
+    assert rows[0].split(",")[-5:-2] == ["M", "batch_size", "max_iter"]
+    assert rows[1].split(",")[-5:-2] == ["32", "16", "7"]
+    assert "Budget per fit: M=32, batch_size=16, max_iter=7 for DCGAN-SI(S)." in (
+        tmp_path / "table2.md").read_text()

@@ -101,8 +101,9 @@ def run_one(name, size, lam_zero, seed, args):
     n_train = 2000 if args.quick else args.n_train
     X, _ = load_data(args.data, n_train, seed, args.data_home)
     kwargs = dict(QUICK) if args.quick else {}
-    if args.max_iter is not None:
-        kwargs["max_iter"] = args.max_iter
+    for key in BUDGET:  # --M, --batch-size, --max-iter override the estimator's budget
+        if getattr(args, key) is not None:
+            kwargs[key] = getattr(args, key)
     if lam_zero:
         kwargs["lam"] = 0.0
     model = GANSIEstimator(architecture="dcgan", image_shape=SHAPES[args.data], size=size,
@@ -144,6 +145,10 @@ def main():
                    help=f"training images per seed (default {N_TRAIN})")
     p.add_argument("--max-iter", type=int, default=None,
                    help="training steps per fit (default: the estimator's default)")
+    p.add_argument("--M", type=int, default=None, dest="M",
+                   help="generated samples per step (default: the estimator's default)")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="data rows per step (default: the estimator's default)")
     p.add_argument("--device", default="auto", help="torch device of the fits (default 'auto')")
     p.add_argument("--models", default="DCGAN,DCGAN-SI",
                    help="comma-separated subset of DCGAN,DCGAN-SI (default both)")
