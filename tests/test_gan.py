@@ -255,7 +255,7 @@ def test_auto_budget_follows_architecture(bimodal):
     keys = ("M", "batch_size", "max_iter")
     assert [GANSIEstimator()._setting(k) for k in keys] == [1024, 512, 40000]
     dcgan = GANSIEstimator(architecture="dcgan", image_shape=(8, 8, 3))
-    assert [dcgan._setting(k) for k in keys] == [2048, 512, 13500]
+    assert [dcgan._setting(k) for k in keys] == [1024, 512, 20000]
     large = GANSIEstimator(architecture="dcgan", image_shape=(8, 8, 3), size="L")
     assert [large._setting(k) for k in keys] == [1024, 512, 10000]
     # size only sizes the DCGAN: an MLP with size="L" keeps the MLP budget
@@ -287,7 +287,8 @@ def test_discriminator_logit_clamp_keeps_gradients_normal():
             return self.w * 95.0 * sign + 0.0 * x.sum(1)
 
     # The subnormal path is the CPU's: fit there even when a GPU is present.
-    est = GANSIEstimator(**FAST, device="cpu", random_state=0).fit(np.random.default_rng(0).normal(size=(64, 2)))
+    X = np.random.default_rng(0).normal(size=(64, 2))
+    est = GANSIEstimator(**FAST, device="cpu", random_state=0).fit(X)
     est.discriminator_ = Sure(16)
     x = torch.as_tensor(np.random.default_rng(1).normal(size=(16, 2)), dtype=torch.float32)
     est._step(x, 0.3, 1.0, torch.Generator().manual_seed(0))

@@ -33,6 +33,8 @@ perfect generator would reach under this classifier.
     python benchmarks/scripts/table2.py --jobs 1 --threads 2   # one fit at a time on 2 threads
     python benchmarks/scripts/table2.py --data mnist    # Stacked MNIST (download)
     python benchmarks/scripts/table2.py --quick         # smoke run (size S, a few steps)
+    python benchmarks/scripts/table2.py --sizes M --models DCGAN-SI --M 2048 --max-iter 13500 \
+        --out /tmp/budget                               # another budget, beside the default's rows
 
 Cost: the full table is 3 sizes x 2 models x 5 seeds = 30 fits at the estimator's default
 DCGAN budget (``max_iter="auto"``: 20,000 steps of M=1024 generated and 512 real images for
@@ -44,8 +46,12 @@ such a machine, far beyond the 30-minute target, and the 5 seeds of one size (bo
 about 75 minutes. A shorter budget is not a way out: at ``--max-iter 1500``, about
 what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 957 triples with KL 0.36
 (seed 0), below the paper's row (969, 0.30). Use ``--sizes``, ``--seeds``, ``--models`` or
-a GPU (``--device cuda``) to fit it into a time budget; ``--max-iter`` changes the budget
-(and then the protocol).
+a GPU (``--device cuda``) to fit it into a time budget; ``--max-iter``, ``--M`` and
+``--batch-size`` change the budget (and then the protocol). On one H100, eight or nine size-M
+fits of 20,000 steps (the default's budget, or variants of about its cost), each in its own
+process, ran side by side in 237-261 s each (measured with a sweep script, not through
+``--jobs``), so on such a GPU the table's 30 fits should take
+about 20 minutes (an estimate from those times, not a measured run of this script).
 """
 
 import time
