@@ -142,7 +142,7 @@ def test_table1_update_refits_only_the_named_models(tmp_path):
     assert rows[2].endswith(",1,1")  # --quick: one job on one thread
     assert len(rows) == 3
     report = (tmp_path / "table1.md").read_text()
-    assert "| GAN | 17.0 | 0.62 | 1.25 | 21.0 | 2 | 3 × 2 |" in report
+    assert "| GAN | 1 | 17.0 | 0.62 | 1.250 | 21.0 | 2 | 3 × 2 |" in report
     assert "kept from an earlier run" in report
     assert "| 1 × 1 |" in [line for line in report.splitlines() if line.startswith("| VAE |")][0]
 
@@ -183,5 +183,6 @@ def test_table2_budget_flags_override_the_estimator_default(tmp_path):
     rows = (tmp_path / "table2_runs.csv").read_text().splitlines()
     assert rows[0].split(",")[-5:-2] == ["M", "batch_size", "max_iter"]
     assert rows[1].split(",")[-5:-2] == ["32", "16", "7"]
-    assert "Budget per fit: M=32, batch_size=16, max_iter=7 for DCGAN-SI(S)." in (
-        tmp_path / "table2.md").read_text()
+    report = (tmp_path / "table2.md").read_text()
+    assert "Budget per fit: M=32, batch_size=16, max_iter=7 for DCGAN-SI(S)." in report
+    assert "same networks and budget, M=32, batch_size=16, max_iter=7." in report

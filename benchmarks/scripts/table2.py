@@ -219,7 +219,8 @@ def main():
              "threads, as the Fits × threads column says (the `--jobs` and `--threads` of the "
              f"command that fitted the row; this command ran on {n_cores()} cores). DCGAN is "
              "`lam=0`, DCGAN-SI the default `lam`; same networks and budget"
-             + (f", max_iter={args.max_iter}" if args.max_iter else "") + ". Modes: digit "
+             + "".join(f", {key}={getattr(args, key)}" for key in BUDGET
+                       if getattr(args, key) is not None) + ". Modes: digit "
              "triples with ≥ 1 sample; KL: KL(P_g ‖ uniform). The first row scores real "
              "stacked images (fresh triples): the ceiling under this classifier. Our IS and "
              "exp H columns are over the 1000 triples; the paper's (≤ 10) appear to be over the 10 "
