@@ -50,8 +50,8 @@ a GPU (``--device cuda``) to fit it into a time budget; ``--max-iter``, ``--M`` 
 ``--batch-size`` change the budget (and then the protocol). On one H100, eight or nine size-M
 fits of 20,000 steps (the default's budget, or variants of about its cost), each in its own
 process, ran side by side in 237-261 s each (measured with a sweep script, not through
-``--jobs``), so on such a GPU the table's 30 fits should take
-about 20 minutes (an estimate from those times, not a measured run of this script).
+``--jobs``), so on such a GPU the table's 30 fits should take about 20 minutes (an
+estimate from those times, not a measured run of this script).
 """
 
 import time
