@@ -211,9 +211,10 @@ class GANSIEstimator(BaseSemiImplicit):
     seeds 0-4 (``benchmarks/scripts/table2.py --sizes M --models DCGAN-SI --M 2048
     --max-iter 13500``) and 5-6 gave 0.057, 0.051, 0.053, 0.071, 0.046, 0.050 and 0.053
     (mean 0.055) against the default's 0.046, 0.048, 0.063, 0.066, 0.054, 0.059 and 0.077
-    (mean 0.059), all 1000 triples: paired -0.004 +/- 0.004, lower on four of seven. Two
-    such fits side by side took 822-1007 s rather than the default's 11-15 minutes. It
-    stays a candidate, like ``batch_size=1024``: adopting it means refitting sizes S and M
+    (mean 0.059), all 1000 triples: paired -0.004 +/- 0.004, lower on four of seven. It
+    costs more than on one thread: two such fits side by side took 822-1007 s rather than
+    the default's 11-15 minutes, and one fit on two threads about 550 s (41 ms a step,
+    against 21-25 ms for the default's 20,000 steps in 452 s). It stays a candidate, like ``batch_size=1024``: adopting it means refitting sizes S and M
     of both models and timing it against the 10-minute target. The rest of that GPU
     sweep, against the default on the same seeds: ``n_latent=64`` with ``batch_size=1024``
     0.055 (seeds 0-6; default 0.064, paired -0.010 +/- 0.006), ``n_latent=64`` 0.059 and
