@@ -219,7 +219,9 @@ class GANSIEstimator(BaseSemiImplicit):
     sweep, against the default on the same seeds: ``n_latent=64`` with ``batch_size=1024``
     0.055 (seeds 0-6; default 0.064, paired -0.010 +/- 0.006), ``n_latent=64`` 0.059 and
     ``batch_size=1024`` 0.060 (seeds 0-3; 0.065), ``n_latent=32`` 0.053 and ``M=2048`` with
-    ``n_latent=64`` for 15,000 steps 0.043 (seeds 0-1; 0.064), ``lam=2`` 0.097 (seeds 0-1),
+    ``n_latent=64`` for 15,000 steps 0.043 (seeds 0-1; 0.064; on the CPU 0.047 and 0.041
+    against the default's 0.046 and 0.048, at 58 rather than 40 ms a step on one thread),
+    ``lam=2`` 0.097 (seeds 0-1),
     a running average of the generator's weights (decay 0.999) 0.077 and 0.057 against
     0.078 and 0.057 for the same fits without it. Two fits of the same seed and setting on
     the GPU differed by up to 0.006 (0.072, 0.078). What is left is in the hard digits: nearly all of the
