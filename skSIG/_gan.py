@@ -203,33 +203,36 @@ class GANSIEstimator(BaseSemiImplicit):
     raised the high-quality fraction on six of the seven (mean 0.81 -> 0.83), but the paired
     change in KL, -0.004 +/- 0.004 (standard error, lower on four seeds), is within the
     spread between seeds; it stays a candidate, as switching it means refitting every size
-    of ``doc/results/table2.md``. A sweep on a GPU (one H100; CUDA's random streams, so
-    other draws than the CPU's for the same seed) at the default 20,000 steps gave the
-    default KL 0.044-0.088 over seeds 0-6 (mean 0.064), and ``M=2048`` for 13,500 steps,
-    the same cost on one CPU thread (64 rather than 43 ms a step), was lower on all seven
-    (0.040-0.063, mean 0.049; paired -0.015 +/- 0.004). On the CPU the gain was smaller:
-    seeds 0-4 (``benchmarks/scripts/table2.py --sizes M --models DCGAN-SI --M 2048
-    --max-iter 13500``) and 5-6 gave 0.057, 0.051, 0.053, 0.071, 0.046, 0.050 and 0.053
-    (mean 0.055) against the default's 0.046, 0.048, 0.063, 0.066, 0.054, 0.059 and 0.077
-    (mean 0.059), all 1000 triples: paired -0.004 +/- 0.004, lower on four of seven. It
-    costs more than on one thread: two such fits side by side took 822-1007 s rather than
-    the default's 11-15 minutes, and one fit on two threads about 550 s (41 ms a step,
-    against 21-25 ms for the default's 20,000 steps in 452 s). It stays a candidate, like ``batch_size=1024``: adopting it means refitting sizes S and M
-    of both models and timing it against the 10-minute target. The rest of that GPU
-    sweep, against the default on the same seeds: ``n_latent=64`` with ``batch_size=1024``
-    0.055 (seeds 0-6; default 0.064, paired -0.010 +/- 0.006), ``n_latent=64`` 0.059 and
-    ``batch_size=1024`` 0.060 (seeds 0-3; 0.065), ``n_latent=32`` 0.053 and ``M=2048`` with
-    ``n_latent=64`` for 15,000 steps 0.043 (seeds 0-1; 0.064; on the CPU 0.047 and 0.041
-    against the default's 0.046 and 0.048, at 58 rather than 40 ms a step on one thread),
-    ``lam=2`` 0.097 (seeds 0-1),
-    a running average of the generator's weights (decay 0.999) 0.077 and 0.057 against
-    0.078 and 0.057 for the same fits without it. Two fits of the same seed and setting on
-    the GPU differed by up to 0.006 (0.072, 0.078). What is left is in the hard digits: nearly all of the
-    excess KL is in the per-channel digit shares, with 0, 6 and 7 made about 10-20% too
-    often, and the ambiguous samples between 1, 3, 5, 8 and 9 are read differently by other
-    digit classifiers (an RBF SVM or 5-nearest neighbours trained on the same digits move
-    the deficit between 8, 9, 3 and 5) while all of them read real images at the sampling
-    floor.
+    of ``doc/results/table2.md``.
+
+    A sweep on a GPU (one H100; CUDA's random streams, so other draws than the CPU's for the
+    same seed) at the default 20,000 steps gave the default KL 0.044-0.088 over seeds 0-6
+    (mean 0.064), and ``M=2048`` for 13,500 steps, the same cost on one CPU thread (64
+    rather than 43 ms a step), was lower on all seven (0.040-0.063, mean 0.049; paired
+    -0.015 +/- 0.004). On the CPU the gain was smaller: seeds 0-4
+    (``benchmarks/scripts/table2.py --sizes M --models DCGAN-SI --M 2048 --max-iter 13500``)
+    and 5-6 gave 0.057, 0.051, 0.053, 0.071, 0.046, 0.050 and 0.053 (mean 0.055) against the
+    default's 0.046, 0.048, 0.063, 0.066, 0.054, 0.059 and 0.077 (mean 0.059), all 1000
+    triples: paired -0.004 +/- 0.004, lower on four of seven. On two threads it costs more
+    than on one: two such fits side by side took 822-1007 s rather than the default's 11-15
+    minutes, and one fit on two threads about 550 s (41 ms a step, against 21-25 ms for the
+    default's 20,000 steps in 452 s). It stays a candidate, like ``batch_size=1024``:
+    adopting it means refitting sizes S and M of both models and timing it against the
+    10-minute target. The rest of that GPU sweep, against the default on the same seeds:
+    ``n_latent=64`` with ``batch_size=1024`` 0.055 (seeds 0-6; default 0.064, paired -0.010
+    +/- 0.006), ``n_latent=64`` 0.059 and ``batch_size=1024`` 0.060 (seeds 0-3; 0.065),
+    ``n_latent=32`` 0.053 and ``M=2048`` with ``n_latent=64`` for 15,000 steps 0.043 (seeds
+    0-1; 0.064; on the CPU 0.047 and 0.041 against the default's 0.046 and 0.048, at 58
+    rather than 40 ms a step on one thread), ``lam=2`` 0.097 (seeds 0-1; 0.064) and a running
+    average of the generator's weights (decay 0.999) 0.077 and 0.057 against 0.078 and 0.057
+    for the same fits without it. Two fits of the same seed and setting on the GPU differed
+    by up to 0.006 (0.072, 0.078).
+
+    What is left is in the hard digits: nearly all of the excess KL is in the per-channel
+    digit shares, with 0, 6 and 7 made about 10-20% too often, and the ambiguous samples
+    between 1, 3, 5, 8 and 9 are read differently by other digit classifiers (an RBF SVM or
+    5-nearest neighbours trained on the same digits move the deficit between 8, 9, 3 and 5)
+    while all of them read real images at the sampling floor.
     The default's results on the stacked digits are in ``doc/results/table2.md``; the real
     images score KL 0.019 under the same classifier.
 
