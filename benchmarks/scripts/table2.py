@@ -34,7 +34,7 @@ perfect generator would reach under this classifier.
     python benchmarks/scripts/table2.py --data mnist    # Stacked MNIST (download)
     python benchmarks/scripts/table2.py --quick         # smoke run (size S, a few steps)
     python benchmarks/scripts/table2.py --sizes M --models DCGAN-SI --M 2048 --max-iter 13500 \
-        --out /tmp/budget                               # another budget, beside the default's rows
+        --out /tmp/budget                               # another budget, in a table of its own
 
 Cost: the full table is 3 sizes x 2 models x 5 seeds = 30 fits at the estimator's default
 DCGAN budget (``max_iter="auto"``: 20,000 steps of M=1024 generated and 512 real images for
