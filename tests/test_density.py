@@ -283,6 +283,9 @@ def test_pickle_of_a_gpu_model_copies_it_to_the_cpu(bimodal, monkeypatch):
     blob = pickle.dumps(est)
     loaded = pickle.loads(blob)
     assert loaded.transform_ is not est.transform_
+    # the fitted model keeps its own parameters and optimizer, as they were
+    assert {id(p) for p in est.transform_.parameters()} == {
+        id(p) for group in est.optimizer_.param_groups for p in group["params"]}
     np.testing.assert_array_equal(loaded.score_samples(bimodal), est.score_samples(bimodal))
     # the optimizer of the loaded model points at the loaded model's parameters
     assert {id(p) for p in loaded.transform_.parameters()} == {

@@ -107,9 +107,7 @@ def run_one(name, size, lam_zero, seed, args):
     n_train = 2000 if args.quick else args.n_train
     X, _ = load_data(args.data, n_train, seed, args.data_home)
     kwargs = dict(QUICK) if args.quick else {}
-    for key in BUDGET:  # --M, --batch-size, --max-iter override the estimator's budget
-        if getattr(args, key) is not None:
-            kwargs[key] = getattr(args, key)
+    kwargs.update(args.budget)
     if lam_zero:
         kwargs["lam"] = 0.0
     model = GANSIEstimator(architecture="dcgan", image_shape=SHAPES[args.data], size=size,
@@ -161,6 +159,8 @@ def main():
     add_jobs(p)
     add_update(p)
     args = setup(p.parse_args())
+    # --M, --batch-size, --max-iter given: they override the estimator's budget
+    args.budget = {key: getattr(args, key) for key in BUDGET if getattr(args, key) is not None}
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     if not models or set(models) - {"DCGAN", "DCGAN-SI"}:
         raise SystemExit(f"--models must be a subset of DCGAN,DCGAN-SI, got {args.models!r}")
@@ -219,8 +219,8 @@ def main():
              "threads, as the Fits × threads column says (the `--jobs` and `--threads` of the "
              f"command that fitted the row; this command ran on {n_cores()} cores). DCGAN is "
              "`lam=0`, DCGAN-SI the default `lam`; same networks and budget"
-             + "".join(f", {key}={getattr(args, key)}" for key in BUDGET
-                       if getattr(args, key) is not None) + ". Modes: digit "
+             + "".join(f", {key}={value}" for key, value in args.budget.items())
+             + ". Modes: digit "
              "triples with ≥ 1 sample; KL: KL(P_g ‖ uniform). The first row scores real "
              "stacked images (fresh triples): the ceiling under this classifier. Our IS and "
              "exp H columns are over the 1000 triples; the paper's (≤ 10) appear to be over the 10 "
