@@ -162,6 +162,36 @@ def test_dcgan_dense_blocks_match_convolutions(image_shape, k):
         torch.testing.assert_close(dense, conv, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("image_shape, k", [((8, 8, 3), 1), ((5, 7, 2), 2)])
+def test_dcgan_dense_matrix_is_the_convolution_of_the_unit_vectors(image_shape, k):
+    """The gathered ``A`` and ``b`` are what the layers make of the unit vectors and of zero
+    (in float64, where both are exact), and the index maps are not saved with the weights."""
+    G = init_parameters(DCGANGenerator(16, image_shape, k), torch.Generator().manual_seed(0)).double()
+    D = init_parameters(DCGANDiscriminator(image_shape, k), torch.Generator().manual_seed(1)).double()
+    blocks = [m for m in [*G.modules(), *D.modules()] if isinstance(m, _Affine) and m.dense]
+    assert blocks
+    for m in blocks:
+        n = math.prod(m.in_shape)
+        basis = torch.eye(n, dtype=torch.float64).reshape(n, *m.in_shape)
+        with torch.no_grad():
+            zero = m.layers(torch.zeros(1, *m.in_shape, dtype=torch.float64)).flatten(1)[0]
+            expected = m.layers(basis).flatten(1) - zero
+            A, b = m.matrix()
+        assert A.shape == (n, math.prod(m.out_shape))
+        torch.testing.assert_close(A, expected, rtol=0, atol=1e-15)
+        torch.testing.assert_close(b, zero, rtol=0, atol=0)
+    for net in (G, D):
+        assert set(net.state_dict()) == {name for name, _ in net.named_parameters()}
+
+
+def test_dcgan_affine_needs_one_convolution():
+    conv = torch.nn.Conv2d(2, 2, 3, padding=1)
+    with pytest.raises(ValueError, match="exactly one convolution"):
+        _Affine((2, 4, 4), conv, torch.nn.Conv2d(2, 2, 3, padding=1))
+    with pytest.raises(ValueError, match="one weight per matrix entry"):
+        _Affine((2, 4, 4), conv, torch.nn.ReLU())
+
+
 def test_dcgan_dense_is_chosen_by_size():
     G, D = DCGANGenerator(256, (8, 8, 3)), DCGANDiscriminator((8, 8, 3))
     blocks = [m for m in [*G.modules(), *D.modules()] if isinstance(m, _Affine)]
