@@ -72,7 +72,7 @@ class GANSIEstimator(BaseSemiImplicit):
         ``M`` tightens the H_M bound (Lemma 1). ``"auto"`` is 1024 for both architectures: on
         the 25-Gaussian grid 1024 rather than 512 raised the high-quality fraction from
         0.94-0.97 to 0.97-0.98, and on the stacked digits many draws per step beat many steps
-        at the same cost (see Notes).
+        at the same cost (see Notes and the user guide).
     sigma : float, default=0.1
         Standard deviation of the Gaussian likelihood of the SIG term and of
         :meth:`score_samples`, in data units.
@@ -172,69 +172,16 @@ class GANSIEstimator(BaseSemiImplicit):
     and KL 0.004-0.011 on seeds 0-4, where 20,000 steps gave 0.952-0.973; the plain GAN
     (``lam=0``) with the same networks and budget finds no mode (``doc/results/table1.md``).
 
-    For ``"dcgan"`` a step costs about ten MLP steps on a CPU, so ``"auto"`` spends the
-    budget differently. On the 8x8x3 stacked digits (seed 0, ``sigma=0.1``, one CPU thread)
-    many draws per step beat many steps at equal cost: ``M=1024, batch_size=512`` for 5,000
-    steps covered all 1000 digit triples with KL 0.079, against ``M=512, batch_size=256``
-    for 10,000 steps (999, KL 0.13) and ``M=2048, batch_size=1024`` for 2,500 steps (1000,
-    KL 0.094). At ``M=1024`` more steps help: 10,000 gave KL 0.074 and 20,000 gave 0.061.
-    Other changes were no clear gain: at 5,000 steps (default 0.079) ``sigma=0.05`` gave
-    0.076 and ``sigma=0.2``, ``lam`` 0.3 or 3 or a discriminator learning rate of 2e-3 gave
-    0.12-0.15; at 10,000 steps (default 0.074) a running average of the generator's weights
-    gave 0.073, learning rates of 2e-3 for both networks 0.075, and 5e-4 for either the
-    discriminator or both 0.096-0.097. ``lam="auto"`` collapsed (4 modes): its weight
-    shrinks with the annealed ``sigma`` until the plain GAN takes over. A step of the wider
-    generator of ``size="L"`` costs about twice as much, so its ``"auto"`` budget is 10,000
-    steps: on seeds 0-4 it covered 991-1000 triples with KL 0.051-0.075 (mean 0.062) and
-    high-quality fraction 0.80-0.83, where 20,000 steps on seed 0 gave 985 triples and KL
-    0.070 in twice the time. Annealing ``sigma`` over the first half of the steps instead of
-    80% (``anneal_fraction=0.5``: the generator meets the final ``sigma`` while the learning
-    rate is still at half, not a tenth) looked like a gain on the first seeds, 0.074 ->
-    0.059 (seed 0) and 0.070 -> 0.059 (seed 1) at 10,000 steps and 0.061 -> 0.042 at 20,000
-    (seed 0), but not on others at 20,000: 0.063 -> 0.076 (seed 2) and 0.066 -> 0.111 (seed
-    3); over seeds 0-4 it gave 0.040-0.111, mean 0.065, so the default stays 0.8
-    (0.046-0.066 over seeds 0-4, mean 0.055). Also no clear gain at 10,000 steps (seed 0,
-    default 0.074; seed 1, 0.070): a discriminator twice as wide (0.071), a stride-1
-    generator layer of 16 rather than 8 channels (0.065), ``lam`` 2 or 5 (0.079, 0.086), a
-    sigmoid output bounded to the data's range [0, 1] (0.111; seed 1 0.078),
-    ``batch_size=1024`` at about the same cost (0.070; seed 1 0.067). At 20,000 steps on
-    seeds 0-6 ``batch_size=1024`` gave 0.046 -> 0.047, 0.048 -> 0.056, 0.063 -> 0.060, 0.066
-    -> 0.051, 0.054 -> 0.042, 0.059 -> 0.067 and 0.077 -> 0.061 (mean 0.059 -> 0.055) and
-    raised the high-quality fraction on six of the seven (mean 0.81 -> 0.83), but the paired
-    change in KL, -0.004 +/- 0.004 (standard error, lower on four seeds), is within the
-    spread between seeds; it stays a candidate, as switching it means refitting every size
-    of ``doc/results/table2.md``.
-
-    A sweep on a GPU (one H100; CUDA's random streams, so other draws than the CPU's for the
-    same seed) at the default 20,000 steps gave the default KL 0.044-0.088 over seeds 0-6
-    (mean 0.064), and ``M=2048`` for 13,500 steps, the same cost on one CPU thread (64
-    rather than 43 ms a step), was lower on all seven (0.040-0.063, mean 0.049; paired
-    -0.015 +/- 0.004). On the CPU the gain was smaller: seeds 0-4
-    (``benchmarks/scripts/table2.py --sizes M --models DCGAN-SI --M 2048 --max-iter 13500``)
-    and 5-6 gave 0.057, 0.051, 0.053, 0.071, 0.046, 0.050 and 0.053 (mean 0.055) against the
-    default's 0.046, 0.048, 0.063, 0.066, 0.054, 0.059 and 0.077 (mean 0.059), all 1000
-    triples: paired -0.004 +/- 0.004, lower on four of seven. On two threads it costs more
-    than on one: two such fits side by side took 822-1007 s rather than the default's 11-15
-    minutes, and one fit on two threads about 550 s (41 ms a step, against 21-25 ms for the
-    default's 20,000 steps in 452 s). It stays a candidate, like ``batch_size=1024``:
-    adopting it means refitting sizes S and M of both models and timing it against the
-    10-minute target. The rest of that GPU sweep, against the default on the same seeds:
-    ``n_latent=64`` with ``batch_size=1024`` 0.055 (seeds 0-6; default 0.064, paired -0.010
-    +/- 0.006), ``n_latent=64`` 0.059 and ``batch_size=1024`` 0.060 (seeds 0-3; 0.065),
-    ``n_latent=32`` 0.053 and ``M=2048`` with ``n_latent=64`` for 15,000 steps 0.043 (seeds
-    0-1; 0.064; on the CPU 0.047 and 0.041 against the default's 0.046 and 0.048, at 58
-    rather than 40 ms a step on one thread), ``lam=2`` 0.097 (seeds 0-1; 0.064) and a running
-    average of the generator's weights (decay 0.999) 0.077 and 0.057 against 0.078 and 0.057
-    for the same fits without it. Two fits of the same seed and setting on the GPU differed
-    by up to 0.006 (0.072, 0.078).
-
-    What is left is in the hard digits: nearly all of the excess KL is in the per-channel
-    digit shares, with 0, 6 and 7 made about 10-20% too often, and the ambiguous samples
-    between 1, 3, 5, 8 and 9 are read differently by other digit classifiers (an RBF SVM or
-    5-nearest neighbours trained on the same digits move the deficit between 8, 9, 3 and 5)
-    while all of them read real images at the sampling floor.
-    The default's results on the stacked digits are in ``doc/results/table2.md``; the real
-    images score KL 0.019 under the same classifier.
+    The ``"dcgan"`` defaults (``M=1024``, ``batch_size=512``, 20,000 steps; 10,000 for
+    ``size="L"``, whose steps cost about twice as much) are tuned on the 8x8x3 stacked digits
+    with ``sigma=0.1``: at equal cost many draws per step beat many steps, and none of the other
+    settings tried was a clear gain across seeds (learning rates, ``lam``, ``sigma``, the
+    annealing's length, wider networks, ``batch_size=1024``, ``M=2048``, ``n_latent``, 28,000
+    steps, a packed discriminator, a running average of the weights); ``lam="auto"``
+    collapsed. The measurements are in the user guide (:ref:`gansi-images`), the default's
+    results on the stacked digits in ``doc/results/table2.md``. What is left there is in the
+    hard digits: the generator makes 8s at 0.6-0.7 of their share and 0, 6 and 7 about 10-20%
+    too often, while the real images score KL 0.019 under the same classifier.
 
     References
     ----------
