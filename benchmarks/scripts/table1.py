@@ -45,7 +45,8 @@ def available_models():
 def make_model(name, seed, quick):
     # The VAE learns its decoder sigma, and its ELBO keeps improving with steps: 13 modes at
     # 10,000 steps, 22-25 at 20,000, 25 at 40,000 (GAN-SI's budget) on seed 0; the GANs and
-    # VEEGAN did not gain from 20,000 steps.
+    # VEEGAN (measured with its earlier, deterministic reconstructor) did not gain from
+    # 20,000 steps.
     steps = {"GAN": 10000, "VAE": 40000, "VEEGAN": 10000, "Unrolled GAN": 5000}.get(name)
     if quick:
         steps = 200
