@@ -43,7 +43,9 @@ sizes S and M, 10,000 for size L, whose wider generator costs about twice as muc
 takes 7-8 minutes (DCGAN-SI 452 s, DCGAN 418 s); the default, one single-threaded fit per
 core, runs two fits in 11-15 minutes at any size. The full table needs about 3.5 hours on
 such a machine, far beyond the 30-minute target, and the 5 seeds of one size (both models)
-about 75 minutes. A shorter budget is not a way out: at ``--max-iter 1500``, about
+about 75 minutes. Cores differ: on a two-core AMD EPYC with AVX2 only, two size-M DCGAN-SI
+fits side by side took 1186-1240 s each (640 s on the machine above), so there the table
+takes about twice as long. A shorter budget is not a way out: at ``--max-iter 1500``, about
 what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 957 triples with KL 0.36
 (seed 0), below the paper's row (969, 0.30). Use ``--sizes``, ``--seeds``, ``--models`` or
 a GPU (``--device cuda``) to fit it into a time budget; ``--max-iter``, ``--M`` and
