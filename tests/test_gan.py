@@ -281,16 +281,25 @@ def test_grid_search_over_lam_and_sigma(bimodal):
 
 
 def test_auto_budget_follows_architecture(bimodal):
-    """M, batch_size and max_iter left at "auto" take the per-architecture values."""
-    keys = ("M", "batch_size", "max_iter")
-    assert [GANSIEstimator()._setting(k) for k in keys] == [1024, 512, 40000]
-    dcgan = GANSIEstimator(architecture="dcgan", image_shape=(8, 8, 3))
-    assert [dcgan._setting(k) for k in keys] == [1024, 512, 20000]
-    large = GANSIEstimator(architecture="dcgan", image_shape=(8, 8, 3), size="L")
-    assert [large._setting(k) for k in keys] == [1024, 512, 10000]
+    """M, batch_size, max_iter and n_latent left at "auto" take the per-architecture values."""
+    keys = ("M", "batch_size", "max_iter", "n_latent")
+    assert [GANSIEstimator()._setting(k) for k in keys] == [1024, 512, 40000, 10]
+    expected = {"S": [1024, 512, 20000, 256], "M": [2048, 512, 15000, 64], "L": [1024, 512, 10000, 256]}
+    for size, values in expected.items():
+        dcgan = GANSIEstimator(architecture="dcgan", image_shape=(8, 8, 3), size=size)
+        assert [dcgan._setting(k) for k in keys] == values
+    # the default size is M
+    assert GANSIEstimator(architecture="dcgan")._setting("M") == 2048
     # size only sizes the DCGAN: an MLP with size="L" keeps the MLP budget
     assert GANSIEstimator(size="L")._setting("max_iter") == 40000
-    assert [GANSIEstimator(M=7, batch_size=5, max_iter=3)._setting(k) for k in keys] == [7, 5, 3]
+    explicit = GANSIEstimator(M=7, batch_size=5, max_iter=3, n_latent=2)
+    assert [explicit._setting(k) for k in keys] == [7, 5, 3, 2]
+    # the resolved n_latent is the generator's input size
+    X = np.random.default_rng(0).random((40, 8 * 8 * 3))
+    fitted = GANSIEstimator(architecture="dcgan", image_shape=(8, 8, 3), M=8, batch_size=8, max_iter=2,
+                            n_eval_samples=8, random_state=0).fit(X)
+    assert fitted.transform_.n_latent == 64
+    assert GANSIEstimator(M=8, batch_size=8, max_iter=2, n_eval_samples=8).fit(bimodal).transform_.n_latent == 10
     # partial_fit runs ceil(n / batch_size) steps with the resolved batch size.
     est = GANSIEstimator(M=16, n_eval_samples=20, random_state=0).partial_fit(np.tile(bimodal, (4, 1)))
     assert est.n_iter_ == math.ceil(4 * len(bimodal) / 512)

@@ -79,7 +79,7 @@ PAPER = {  # Table 2 of the paper (Stacked MNIST 28x28x3, 5 runs): mean ± stand
     "DCGAN-SI(L)": ("6.05 ± 0.68", "0.73 ± 0.06", "1.62 ± 0.17", "9.75 ± 0.12", "957.0 ± 32.74", "0.36 ± 0.12"),
 }
 QUICK = {"max_iter": 20, "M": 64, "batch_size": 64, "n_eval_samples": 64}
-BUDGET = ("M", "batch_size", "max_iter")  # recorded per run: defaults change between commits
+BUDGET = ("M", "batch_size", "max_iter", "n_latent")  # recorded per run: defaults change between commits
 
 
 def load_data(kind, n_samples, random_state, data_home=None):
@@ -130,12 +130,12 @@ def run_one(name, size, lam_zero, seed, args):
 
 
 def budget_note(runs):
-    """Which rows were trained with which ``M``, ``batch_size`` and ``max_iter`` (the runs CSV
-    records them; rows kept from a CSV written before that are "unrecorded")."""
+    """Which rows were trained with which ``M``, ``batch_size``, ``max_iter`` and ``n_latent``
+    (the runs CSV records them; a value kept from a CSV written before its column existed is
+    left out, and a row with none is "unrecorded")."""
     groups = {}
     for run in runs:
-        budget = ("unrecorded" if run.get("M", "") == "" else
-                  f"M={run['M']}, batch_size={run['batch_size']}, max_iter={run['max_iter']}")
+        budget = ", ".join(f"{key}={run[key]}" for key in BUDGET if run.get(key, "") != "") or "unrecorded"
         groups.setdefault(budget, {})[run["model"]] = None
     return "Budget per fit: " + "; ".join(f"{budget} for {', '.join(models)}"
                                           for budget, models in groups.items()) + "."
@@ -155,13 +155,15 @@ def main():
                    help="generated samples per step (default: the estimator's default)")
     p.add_argument("--batch-size", type=int, default=None,
                    help="data rows per step (default: the estimator's default)")
+    p.add_argument("--n-latent", type=int, default=None,
+                   help="dimension of the generator's z (default: the estimator's default)")
     p.add_argument("--device", default="auto", help="torch device of the fits (default 'auto')")
     p.add_argument("--models", default="DCGAN,DCGAN-SI",
                    help="comma-separated subset of DCGAN,DCGAN-SI (default both)")
     add_jobs(p)
     add_update(p)
     args = setup(p.parse_args())
-    # --M, --batch-size, --max-iter given: they override the estimator's budget
+    # --M, --batch-size, --max-iter, --n-latent given: they override the estimator's budget
     args.budget = {key: getattr(args, key) for key in BUDGET if getattr(args, key) is not None}
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     if not models or set(models) - {"DCGAN", "DCGAN-SI"}:
