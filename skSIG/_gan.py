@@ -180,8 +180,8 @@ class GANSIEstimator(BaseSemiImplicit):
     steps) gave 0.050-0.090 (mean 0.066), at about 1.14 times its time. Sizes S and L keep the
     earlier budget (10,000 steps for L, whose steps cost about twice as much) until their
     Table 2 rows are refitted: the new one (7,500 steps for L) covered all 1000 triples on
-    seeds 0-4 of size L (KL 0.039-0.050, against 991-1000 and 0.051-0.075) and on seed 1 of
-    size S (KL 0.050, against 998 and 0.112). At equal cost many draws per step beat many steps, and none of
+    seeds 0-4 of size L (KL 0.039-0.050, against 991-1000 and 0.051-0.075) and on seeds 1-3 of
+    size S (KL 0.050-0.057, against 998-1000 and 0.067-0.112). At equal cost many draws per step beat many steps, and none of
     the other settings tried was a clear gain across seeds (learning rates, ``lam``, ``sigma``,
     the annealing's length, wider networks, ``batch_size=1024``, 28,000 steps, a packed
     discriminator, a running average of the weights); ``lam="auto"`` collapsed. The
