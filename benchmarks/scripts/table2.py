@@ -39,13 +39,14 @@ perfect generator would reach under this classifier.
 Cost: the full table is 3 sizes x 2 models x 5 seeds = 30 fits at the estimator's default
 DCGAN budget (``"auto"``: 20,000 steps of M=1024 generated and 512 real images for size S;
 15,000 steps of M=2048 (``n_latent=64``) for size M, about 1.14x the time of the earlier
-20,000-step budget at that size; 10,000 steps of M=1024 for size L, whose wider generator
-costs about twice as much per step: 1.8x on two threads, 2.2x on one). On two idle CPU
-cores one fit of the 20,000-step budget on both threads takes 7-9 minutes (DCGAN-SI 452 s,
-DCGAN 418 s; another day 27 ms a step), one of size M's budget 9-10 minutes (36-39 ms a
-step); the default, one single-threaded fit per core, runs two fits in 10-15 minutes at any
-size. The full table needs about 3.5 hours on such a machine, far beyond the 30-minute
-target, and the 5 seeds of one size (both models) about 60-75 minutes. Cores differ: on a
+20,000-step budget at that size; 7,500 steps of the same M=2048 for size L, whose wider
+generator makes a step cost almost three times one of size M, so that a fit takes about 1.4x
+one of size M). On two idle CPU cores one fit of the 20,000-step budget on both threads
+takes 7-9 minutes (DCGAN-SI 452 s, DCGAN 418 s; another day 27 ms a step), one of size M's
+budget 9-10 minutes (36-39 ms a step); the default, one single-threaded fit per core, runs
+two fits in 11-13 minutes at sizes S and M and 17 minutes at size L (1007-1020 s). The full
+table needs about 3.5 hours on such a machine, far beyond the 30-minute target, and the 5
+seeds of one size (both models) 60-85 minutes. Cores differ: on a
 two-core AMD EPYC with AVX2 only, two DCGAN-SI fits of the 20,000-step budget side by side
 took 1186-1240 s each (640 s on the machine above), so there the table takes about twice as
 long. A shorter budget is not a way out: at ``--max-iter 1500``, about what 30 fits can
