@@ -1,5 +1,6 @@
 """Smoke tests of the benchmark baselines and of every script's ``--quick`` mode."""
 
+import json
 import os
 import subprocess
 import sys
@@ -186,3 +187,80 @@ def test_table2_budget_flags_override_the_estimator_default(tmp_path):
     report = (tmp_path / "table2.md").read_text()
     assert "Budget per fit: M=32, batch_size=16, max_iter=7, n_latent=5 for DCGAN-SI(S)." in report
     assert "same networks and budget, M=32, batch_size=16, max_iter=7, n_latent=5." in report
+
+
+def test_run_jobs_checkpoint_resumes_a_stopped_run(tmp_path):
+    # each finished fit is saved at once; a resumed run with the same settings runs only the
+    # fits the stopped one did not finish and returns the saved rows bit for bit
+    from argparse import Namespace
+
+    from _common import Checkpoint, run_jobs
+
+    args = Namespace(out=tmp_path, resume=False, seeds=3, jobs=1, threads=1, quick=False)
+    calls = []
+
+    def fit(name, seed, stop_at=None):
+        calls.append(seed)
+        if seed == stop_at:
+            raise KeyboardInterrupt  # the run is stopped during this fit
+        return {"model": name, "seed": seed, "kl": seed / 3 + 1e-17 * seed, "modes": np.int64(seed)}
+
+    def key(job):
+        return f"{job[0]} seed {job[1]}"
+
+    with pytest.raises(KeyboardInterrupt):
+        run_jobs(fit, [("A", s, 2) for s in range(3)], checkpoint=Checkpoint(args, "t"), key=key)
+    path = tmp_path / "t_partial.jsonl"
+    assert len(path.read_text().splitlines()) == 2
+    with open(path, "a") as f:
+        f.write('{"key": "A seed 2", "row": {"mod')  # a line the stop cut off
+    # other settings (threads) do not reuse the saved fits
+    assert Checkpoint(Namespace(**{**vars(args), "resume": True, "threads": 2}), "t").done == {}
+    calls.clear()
+    resumed = Checkpoint(Namespace(**{**vars(args), "resume": True, "seeds": 4}), "t")
+    runs = run_jobs(fit, [("A", s) for s in range(4)], checkpoint=resumed, key=key)
+    assert calls == [2, 3]
+    assert runs == [{"model": "A", "seed": s, "kl": s / 3 + 1e-17 * s, "modes": s} for s in range(4)]
+    assert [type(run["kl"]) for run in runs] == [float] * 4
+    # a run without --resume starts afresh, and close() removes the file
+    assert Checkpoint(Namespace(**{**vars(args), "resume": True}), "t").done.keys() == {
+        "A seed 0", "A seed 1", "A seed 2", "A seed 3"}
+    fresh = Checkpoint(args, "t")
+    assert fresh.done == {} and path.read_text() == ""
+    fresh.close()
+    assert not path.exists()
+
+
+def test_table1_resume_skips_the_fits_a_stopped_run_finished(tmp_path, monkeypatch):
+    import table1
+
+    fitted = []
+    run_one = table1.run_one
+
+    def stopping_run_one(name, seed, quick, threads):
+        fitted.append(name)
+        if name == "VAE" and stop:
+            raise KeyboardInterrupt
+        return run_one(name, seed, quick, threads)
+
+    monkeypatch.setattr(table1, "run_one", stopping_run_one)
+    argv = ["table1.py", "--quick", "--out", str(tmp_path), "--models", "GAN,VAE"]
+    stop = True
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(KeyboardInterrupt):
+        table1.main()
+    assert fitted == ["GAN", "VAE"] and not (tmp_path / "table1_runs.csv").exists()
+    saved = (tmp_path / "table1_partial.jsonl").read_text()
+    assert saved.count("\n") == 1 and '"key": "GAN seed 0"' in saved
+
+    stop, fitted[:] = False, []
+    monkeypatch.setattr(sys, "argv", [*argv, "--resume"])
+    table1.main()
+    assert fitted == ["VAE"]  # the GAN's fit is taken from the checkpoint
+    rows = (tmp_path / "table1_runs.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in rows[1:]] == ["GAN", "VAE"]
+    gan = json.loads(saved)["row"]
+    assert rows[1].split(",")[:7] == [str(gan[k]) for k in
+                                      ("model", "seed", "modes", "modes_veegan", "high_quality", "kl",
+                                       "fit_seconds")]
+    assert not (tmp_path / "table1_partial.jsonl").exists()  # removed once the tables are written

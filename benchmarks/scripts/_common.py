@@ -2,6 +2,7 @@
 
 import argparse
 import csv
+import json
 import os
 import sys
 import time
@@ -104,21 +105,99 @@ def progress(iterable, total, label="fits"):
         yield item
 
 
-def run_jobs(fn, jobs, n_jobs=1, label="fits"):
+def run_jobs(fn, jobs, n_jobs=1, label="fits", checkpoint=None, key=None):
     """``[fn(*job) for job in jobs]``, in ``n_jobs`` processes when > 1, with a progress bar.
 
     Worker processes get the repository root on ``PYTHONPATH`` so they can import the
-    baselines.
+    baselines. With a ``checkpoint`` (a :class:`Checkpoint`), each result is saved under
+    ``key(job)`` (a string) as soon as its job is done, and a job whose key the checkpoint
+    already holds is not run again: its saved result takes its place.
     """
+    out = [None] * len(jobs)
+    if checkpoint is not None:
+        keys = [key(job) for job in jobs]
+        for i, k in enumerate(keys):
+            out[i] = checkpoint.done.get(k)
+    todo = [i for i in range(len(jobs)) if out[i] is None]
+    if len(todo) < len(jobs):
+        log(f"resuming: {len(jobs) - len(todo)} of {len(jobs)} {label} taken from {checkpoint.path}")
+    pending = [jobs[i] for i in todo]
     if n_jobs == 1:
-        results = (fn(*job) for job in jobs)
+        results = (fn(*job) for job in pending)
     else:
         from joblib import Parallel, delayed
 
         os.environ["PYTHONPATH"] = os.pathsep.join(
             [str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
-        results = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(fn)(*job) for job in jobs)
-    return list(progress(results, len(jobs), label))
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(fn)(*job) for job in pending)
+    for i, result in zip(todo, progress(results, len(pending), label)):
+        if checkpoint is not None:
+            checkpoint.add(keys[i], result)
+        out[i] = result
+    return out
+
+
+# Options that only choose which fits run or where the outputs go: a resumed run may change them.
+NOT_CONFIG = ("resume", "update", "seeds", "models", "sizes", "out")
+
+
+class Checkpoint:
+    """The finished fits of a run, kept so that a stopped run can be resumed (``--resume``).
+
+    Each finished fit is appended to ``<out>/<name>_partial.jsonl`` as one JSON line holding
+    its key, its row of the runs CSV and the run's settings (every option of ``args`` but
+    those in ``NOT_CONFIG``: a fit is reused only by a run with the same settings, including
+    ``--jobs`` and ``--threads``, on which its fit time depends). With ``resume=False`` a file
+    left by a stopped run is started afresh; :meth:`close` deletes it once the run has written
+    its tables.
+    """
+
+    def __init__(self, args, name):
+        self.path = Path(args.out) / f"{name}_partial.jsonl"
+        self.config = {key: str(value) if isinstance(value, Path) else value
+                       for key, value in sorted(vars(args).items())
+                       if key not in NOT_CONFIG
+                       and isinstance(value, (str, int, float, bool, type(None), Path))}
+        lines, entries = self._read() if self.path.exists() else ([], [])
+        saved = {entry["key"]: entry["row"] for entry in entries if entry.get("config") == self.config}
+        self.done = saved if args.resume else {}
+        if saved and not args.resume:
+            log(f"{self.path} holds {len(saved)} fits of a stopped run with these settings; "
+                "starting afresh (--resume reuses them)")
+        # resuming keeps the whole lines (a line a stop cut off is dropped, so that the next
+        # one starts on a line of its own); a fresh run starts an empty file
+        self.path.write_text("".join(line + "\n" for line in lines) if args.resume else "")
+
+    def _read(self):
+        """The file's whole lines and their entries."""
+        lines, entries = [], []
+        for line in self.path.read_text().splitlines():
+            try:
+                entries.append(json.loads(line))
+            except json.JSONDecodeError:  # the line a stop cut off
+                continue
+            lines.append(line)
+        return lines, entries
+
+    def add(self, key, row):
+        self.done[key] = row
+        line = json.dumps({"key": key, "row": row, "config": self.config},
+                          default=lambda value: value.item())  # numpy scalars
+        with open(self.path, "a") as f:
+            f.write(line + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    def close(self):
+        self.path.unlink(missing_ok=True)
+
+
+def add_resume(p):
+    """``--resume``: reuse the fits a stopped run of the same command finished."""
+    p.add_argument("--resume", action="store_true",
+                   help="reuse the fits that a stopped run with the same settings finished "
+                        "(kept in <out>/<script>_partial.jsonl until a run writes its tables); "
+                        "--seeds, --models, --sizes and --update may differ")
 
 
 def mean_se(values):

@@ -9,6 +9,7 @@ high-quality sample) are reported too.
     python benchmarks/scripts/table1.py            # 5 seeds, one fit per core, doc/results/table1.*
     python benchmarks/scripts/table1.py --jobs 1   # one fit at a time
     python benchmarks/scripts/table1.py --quick    # smoke run
+    python benchmarks/scripts/table1.py --resume   # a stopped run: fit only what it missed
 
 Cost: 35 fits of one thread each, two at a time on a 2-core machine: about 25 minutes
 (GAN-SI about 3.5 minutes per fit, SIG 2, GAN-SI with lam=0 2, the VAE's 40,000 steps 1.5,
@@ -16,9 +17,9 @@ the other baselines 0.5-1).
 """
 
 import numpy as np
-from _common import (GRID_N_SAMPLES, GRID_N_TRAIN, GRID_STD, add_jobs, add_update, fmt, fmt_setting,
-                     grid_run, keep_other_runs, n_cores, parser, record_setting, run_jobs, setup,
-                     summarize, write_csv, write_report)
+from _common import (GRID_N_SAMPLES, GRID_N_TRAIN, GRID_STD, Checkpoint, add_jobs, add_resume, add_update,
+                     fmt, fmt_setting, grid_run, keep_other_runs, n_cores, parser, record_setting,
+                     run_jobs, setup, summarize, write_csv, write_report)
 
 import skSIG
 from benchmarks.baselines import GAN, VAE, VEEGAN, UnrolledGAN
@@ -72,6 +73,7 @@ def main():
     p.add_argument("--models", default=None,
                    help="comma-separated subset, e.g. 'GAN,SIG' (default: all)")
     add_update(p)
+    add_resume(p)
     args = setup(p.parse_args())
     if args.update and not args.models:
         raise SystemExit("--update needs --models: the models to refit")
@@ -87,8 +89,10 @@ def main():
         names = [name for name in names if name in wanted]
 
     jobs = [(name, seed) for seed in range(args.seeds) for name in names]
+    checkpoint = Checkpoint(args, "table1")
     runs = record_setting(
-        run_jobs(run_one, [(name, seed, args.quick, args.threads) for name, seed in jobs], args.jobs), args)
+        run_jobs(run_one, [(name, seed, args.quick, args.threads) for name, seed in jobs], args.jobs,
+                 checkpoint=checkpoint, key=lambda job: f"{job[0]} seed {job[1]}"), args)
     if args.update:
         order = {name: i for i, name in enumerate(PAPER)}
         runs, note = keep_other_runs(args.out / "table1_runs.csv", runs, names,
@@ -118,6 +122,7 @@ def main():
              "says (the `--jobs` and `--threads` of the command that fitted the row; this command "
              f"ran on {n_cores()} cores).")
     write_report(args, "table1", "Table 1: mode capture on the 5×5 grid of Gaussians", intro, header, table, notes)
+    checkpoint.close()
 
 
 if __name__ == "__main__":

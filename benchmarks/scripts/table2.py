@@ -33,6 +33,7 @@ perfect generator would reach under this classifier.
     python benchmarks/scripts/table2.py --jobs 1 --threads 2   # one fit at a time on 2 threads
     python benchmarks/scripts/table2.py --data mnist    # Stacked MNIST (download)
     python benchmarks/scripts/table2.py --quick         # smoke run (size S, a few steps)
+    python benchmarks/scripts/table2.py --resume        # a stopped run: fit only what it missed
     python benchmarks/scripts/table2.py --sizes M --models DCGAN-SI --M 2048 --max-iter 13500 \
         --out /tmp/budget                               # another budget, in a table of its own
 
@@ -63,8 +64,8 @@ about 20 minutes (an estimate from those times, not a measured run of this scrip
 import time
 
 import numpy as np
-from _common import (add_jobs, add_update, fmt, fmt_setting, keep_other_runs, log, n_cores, parser,
-                     record_setting, run_jobs, setup, summarize, write_csv, write_report)
+from _common import (Checkpoint, add_jobs, add_resume, add_update, fmt, fmt_setting, keep_other_runs, log,
+                     n_cores, parser, record_setting, run_jobs, setup, summarize, write_csv, write_report)
 
 from skSIG import GANSIEstimator
 from skSIG.datasets import fetch_stacked_mnist, make_stacked_digits
@@ -166,6 +167,7 @@ def main():
                    help="comma-separated subset of DCGAN,DCGAN-SI (default both)")
     add_jobs(p)
     add_update(p)
+    add_resume(p)
     args = setup(p.parse_args())
     # --M, --batch-size, --max-iter, --n-latent given: they override the estimator's budget
     args.budget = {key: getattr(args, key) for key in BUDGET if getattr(args, key) is not None}
@@ -189,7 +191,10 @@ def main():
     jobs = [(model_name(lam_zero, size), size, lam_zero, seed)
             for size in sizes for lam_zero in (True, False) for seed in range(args.seeds)
             if ("DCGAN" if lam_zero else "DCGAN-SI") in models]
-    runs = record_setting(run_jobs(run_one, [(*job, args) for job in jobs], args.jobs), args)
+    checkpoint = Checkpoint(args, "table2")
+    runs = record_setting(run_jobs(run_one, [(*job, args) for job in jobs], args.jobs,
+                                   checkpoint=checkpoint, key=lambda job: f"{job[0]} seed {job[3]}"),
+                          args)
     notes = []
     if args.update:
         order = {name: i for i, name in enumerate(PAPER)}
@@ -235,6 +240,7 @@ def main():
              "digits, so compare high quality, modes and KL.")
     write_report(args, "table2", "Table 2: DCGAN vs DCGAN-SI on stacked digits", intro, header, table,
                  [budget_note(runs), *notes])
+    checkpoint.close()
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ WGAN-GP-SI only on CIFAR-10 (Table 3); this is the grid counterpart.
 """
 
 import numpy as np
-from _common import (GRID_N_SAMPLES, GRID_N_TRAIN, GRID_STD, add_jobs, fmt, grid_run, parser, run_jobs,
-                     setup, summarize, write_csv, write_report)
+from _common import (GRID_N_SAMPLES, GRID_N_TRAIN, GRID_STD, Checkpoint, add_jobs, add_resume, fmt, grid_run,
+                     parser, run_jobs, setup, summarize, write_csv, write_report)
 
 from skSIG import GANSIEstimator
 
@@ -36,9 +36,12 @@ def run_one(name, seed, quick, threads):
 def main():
     p = parser(__doc__.split("\n")[0])
     add_jobs(p)
+    add_resume(p)
     args = setup(p.parse_args())
     jobs = [(name, seed) for seed in range(args.seeds) for name in MODELS]
-    runs = run_jobs(run_one, [(name, seed, args.quick, args.threads) for name, seed in jobs], args.jobs)
+    checkpoint = Checkpoint(args, "wgan_grid")
+    runs = run_jobs(run_one, [(name, seed, args.quick, args.threads) for name, seed in jobs], args.jobs,
+                    checkpoint=checkpoint, key=lambda job: f"{job[0]} seed {job[1]}")
 
     write_csv(args.out / "wgan_grid_runs.csv", runs)
     columns, summary = summarize(runs)
@@ -55,6 +58,7 @@ def main():
              "reference, the paper's Table 1: SIG 25 / 0.91 / 0.14; best published (PacGAN4) "
              "24.8 / 0.936 / 0.04.")
     write_report(args, "wgan_grid", "WGAN-GP vs WGAN-GP-SI on the 5×5 grid of Gaussians", intro, header, table)
+    checkpoint.close()
 
 
 if __name__ == "__main__":
