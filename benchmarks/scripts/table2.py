@@ -45,7 +45,8 @@ generator makes a step cost almost three times one of size M, so that a fit take
 one of size M). On two idle CPU cores one fit of the 20,000-step budget on both threads
 takes 7-9 minutes (DCGAN-SI 452 s, DCGAN 418 s; another day 27 ms a step), one of size M's
 budget 9-10 minutes (36-39 ms a step); the default, one single-threaded fit per core, runs
-two fits in 11-13 minutes at sizes S and M and 17 minutes at size L (1007-1020 s). The full
+two fits in 11-13 minutes at sizes S and M and 17 minutes at size L (1007-1020 s; 21-25
+minutes, 1238-1520 s, on the machine that refitted Table 2's L rows). The full
 table needs about 3.5 hours on such a machine, far beyond the 30-minute target, and the 5
 seeds of one size (both models) 60-85 minutes. Cores differ: on a
 two-core AMD EPYC with AVX2 only, two DCGAN-SI fits of the 20,000-step budget side by side
