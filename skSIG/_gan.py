@@ -69,8 +69,8 @@ class GANSIEstimator(BaseSemiImplicit):
     ----------
     M : int or "auto", default="auto"
         Number of generated ``theta_j`` per step, shared by both terms of eq. 12. A larger
-        ``M`` tightens the H_M bound (Lemma 1). ``"auto"`` is 1024, and 2048 for the DCGAN of
-        ``size="M"``: on the 25-Gaussian grid 1024 rather than 512 raised the high-quality
+        ``M`` tightens the H_M bound (Lemma 1). ``"auto"`` is 1024 for ``"mlp"`` and 2048 for
+        ``"dcgan"``: on the 25-Gaussian grid 1024 rather than 512 raised the high-quality
         fraction from 0.94-0.97 to 0.97-0.98, and on the stacked digits many draws per step
         beat many steps at the same cost (see Notes and the user guide).
     sigma : float, default=0.1
@@ -101,8 +101,8 @@ class GANSIEstimator(BaseSemiImplicit):
     size : {"S", "M", "L"}, default="M"
         DCGAN width multipliers ``(K_g, K_d)``: ``(1, 0.5)``, ``(1, 1)`` or ``(2, 1)``.
     n_latent : int or "auto", default="auto"
-        Dimension of ``z``; ``"auto"`` is 10 for ``"mlp"``, 256 for ``"dcgan"`` of size S (the
-        paper's) and 64 for sizes M and L.
+        Dimension of ``z``; ``"auto"`` is 10 for ``"mlp"`` and 64 for ``"dcgan"`` (the paper's
+        256 was the earlier DCGAN default; see Notes).
     hidden_layer_sizes : tuple of int, default=(100, 100, 100)
         Widths of the ReLU hidden layers of the MLP generator. One layer deeper than the
         paper's (100, 100): on the 25-Gaussian grid the third layer is what lets the generator
@@ -113,10 +113,9 @@ class GANSIEstimator(BaseSemiImplicit):
         Number of data rows ``N`` per step, drawn with replacement; ``"auto"`` is 512.
     max_iter : int or "auto", default="auto"
         Number of steps of ``fit`` (one discriminator and one generator update each);
-        ``"auto"`` is 40,000 for ``"mlp"``; for ``"dcgan"`` (a step on 1024 images costs
-        about ten MLP steps on a CPU) 20,000 for ``size="S"``, 15,000 for size M and 7,500
-        for size L (both draw 2048 images a step; a step of L's wider generator costs almost
-        three times one of M).
+        ``"auto"`` is 40,000 for ``"mlp"``; for ``"dcgan"`` (a step on 2048 images costs
+        about twenty MLP steps on a CPU) 15,000 for sizes S and M and 7,500 for size L (a step
+        of L's wider generator costs almost three times one of M).
     learning_rate : float, default=1e-3
         Initial Adam step size of the generator; it decays on a cosine to 1% of this value.
     discriminator_learning_rate : float, default=1e-3
@@ -180,19 +179,19 @@ class GANSIEstimator(BaseSemiImplicit):
     0.042-0.052 (mean 0.046), where the earlier default (``M=1024``, ``n_latent=256``, 20,000
     steps) gave 0.050-0.090 (mean 0.066), at about 1.14 times its time. Size L draws the same
     2048 images from a 64-dimensional ``z`` for 7,500 steps (its wider generator's steps cost
-    almost three times as much): over seeds 0-4 it covered all 1000 triples with KL
-    0.039-0.050, where the earlier budget (``M=1024``, ``n_latent=256``, 10,000 steps) gave
-    991-1000 triples and KL 0.051-0.075, at about 1.3 times its time. Size S keeps the earlier
-    budget (20,000 steps) until its Table 2 rows are refitted: size M's covered all 1000
-    triples on seeds 1-3 of size S (KL 0.050-0.057, against 998-1000 and 0.067-0.112). At
-    equal cost many draws per step beat many steps, and none of the other settings tried was
-    a clear gain across seeds (learning rates, ``lam``, ``sigma``, the annealing's length,
-    wider networks, ``batch_size=1024``, 28,000 steps, a packed discriminator, a running
-    average of the weights); ``lam="auto"`` collapsed. The
-    measurements are in the user guide (:ref:`gansi-images`), the defaults' results on the
-    stacked digits in ``doc/results/table2.md``. What is left there is in the hard digits: the
-    generator makes 8s at about 0.8 of their share and 7s 15-20% too often (seeds 0 and 4),
-    while the real images score KL 0.019 under the same classifier.
+    almost three times as much): over seeds 0-4 it covered all 1000 triples with KL 0.042-0.052
+    (mean 0.047), where the earlier budget (``M=1024``, ``n_latent=256``, 10,000 steps) gave
+    991-1000 triples and KL 0.051-0.075, at about 1.3 times its time. Size S, with a half-width
+    discriminator, takes size M's budget: over seeds 0-4 it covered all 1000 triples on every
+    seed with KL 0.047-0.066 (mean 0.056), where the earlier default gave 998-1000 triples and
+    0.051-0.112 (mean 0.071). At equal cost many draws per step beat many steps, and none of the
+    other settings tried was a clear gain across seeds (learning rates, ``lam``, ``sigma``, the
+    annealing's length, wider networks, ``batch_size=1024``, 28,000 steps, a packed
+    discriminator, a running average of the weights); ``lam="auto"`` collapsed. The measurements
+    are in the user guide (:ref:`gansi-images`), the defaults' results on the stacked digits in
+    ``doc/results/table2.md``. What is left there is in the hard digits: the generator makes 8s
+    at about 0.8 of their share and 7s 15-20% too often (seeds 0 and 4), while the real images
+    score KL 0.019 under the same classifier.
 
     References
     ----------
@@ -215,14 +214,14 @@ class GANSIEstimator(BaseSemiImplicit):
     # GAN-SI uses the Gaussian likelihood of eq. 12; the base class reads this name.
     likelihood = "gaussian"
     # What "auto" means for M, batch_size, max_iter and n_latent, by architecture and DCGAN size
-    # (measured, see Notes). Sizes M and L draw twice the thetas of S's budget from a smaller
-    # z: M for three quarters of S's steps (1.14x the time of S's budget at size M), L, whose
-    # wider generator makes a step cost almost three times one of M, for half of M's steps
-    # (1.3x the time of its earlier budget of M=1024 for 10,000 steps); times of two
-    # single-threaded fits side by side.
+    # (measured, see Notes). Every DCGAN size draws twice the thetas of the earlier budget
+    # (M=1024, n_latent=256, 20,000 steps) from a smaller z: S and M for three quarters of its
+    # steps (1.14x its time at size M), L, whose wider generator makes a step cost almost three
+    # times one of M, for half of M's steps (1.3x the time of its earlier budget of M=1024 for
+    # 10,000 steps); times of two single-threaded fits side by side.
     _AUTO_SETTINGS = {
         "mlp": {"M": 1024, "batch_size": 512, "max_iter": 40000, "n_latent": 10},
-        "dcgan-S": {"M": 1024, "batch_size": 512, "max_iter": 20000, "n_latent": 256},
+        "dcgan-S": {"M": 2048, "batch_size": 512, "max_iter": 15000, "n_latent": 64},
         "dcgan-M": {"M": 2048, "batch_size": 512, "max_iter": 15000, "n_latent": 64},
         "dcgan-L": {"M": 2048, "batch_size": 512, "max_iter": 7500, "n_latent": 64},
     }

@@ -209,7 +209,7 @@ def test_dcgan_fit_images_as_rows():
     est = GANSIEstimator(architecture="dcgan", image_shape=(8, 8, 3), size="S", **FAST, random_state=0)
     samples = est.fit(X).sample(4)
     assert samples.shape == (4, 192) and np.isfinite(samples).all()
-    assert est.transform_.n_latent == 256
+    assert est.transform_.n_latent == 64
     assert np.isfinite(est.score_samples(X[:5])).all()
 
 
@@ -284,7 +284,7 @@ def test_auto_budget_follows_architecture(bimodal):
     """M, batch_size, max_iter and n_latent left at "auto" take the per-architecture values."""
     keys = ("M", "batch_size", "max_iter", "n_latent")
     assert [GANSIEstimator()._setting(k) for k in keys] == [1024, 512, 40000, 10]
-    expected = {"S": [1024, 512, 20000, 256], "M": [2048, 512, 15000, 64], "L": [2048, 512, 7500, 64]}
+    expected = {"S": [2048, 512, 15000, 64], "M": [2048, 512, 15000, 64], "L": [2048, 512, 7500, 64]}
     for size, values in expected.items():
         dcgan = GANSIEstimator(architecture="dcgan", image_shape=(8, 8, 3), size=size)
         assert [dcgan._setting(k) for k in keys] == values

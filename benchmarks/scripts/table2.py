@@ -37,29 +37,28 @@ perfect generator would reach under this classifier.
     python benchmarks/scripts/table2.py --sizes M --models DCGAN-SI --M 2048 --max-iter 13500 \
         --out /tmp/budget                               # another budget, in a table of its own
 
-Cost: the full table is 3 sizes x 2 models x 5 seeds = 30 fits at the estimator's default
-DCGAN budget (``"auto"``: 20,000 steps of M=1024 generated and 512 real images for size S;
-15,000 steps of M=2048 (``n_latent=64``) for size M, about 1.14x the time of the earlier
-20,000-step budget at that size; 7,500 steps of the same M=2048 for size L, whose wider
-generator makes a step cost almost three times one of size M, so that a fit takes about 1.4x
-one of size M). On two idle CPU cores one fit of the 20,000-step budget on both threads
-takes 7-9 minutes (DCGAN-SI 452 s, DCGAN 418 s; another day 27 ms a step), one of size M's
-budget 9-10 minutes (36-39 ms a step); the default, one single-threaded fit per core, runs
-two fits in 11-13 minutes at sizes S and M and 17 minutes at size L (1007-1020 s; 21-25
-minutes, 1238-1520 s, on the machine that refitted Table 2's L rows). The full
-table needs about 3.5 hours on such a machine, far beyond the 30-minute target, and the 5
-seeds of one size (both models) 60-85 minutes. Cores differ: on a
-two-core AMD EPYC with AVX2 only, two DCGAN-SI fits of the 20,000-step budget side by side
-took 1186-1240 s each (640 s on the machine above), so there the table takes about twice as
-long. A shorter budget is not a way out: at ``--max-iter 1500``, about what 30 fits can
-afford in 30 minutes, DCGAN-SI(M) covered 957 triples with KL 0.36 (seed 0, the earlier
-budget), below the paper's row (969, 0.30). Use ``--sizes``, ``--seeds``, ``--models`` or a
-GPU (``--device cuda``) to fit it into a time budget; ``--max-iter``, ``--M``,
-``--batch-size`` and ``--n-latent`` change the budget (and then the protocol). On one H100,
-eight or nine size-M fits of 20,000 steps (the then default's budget, or variants of about
-its cost), each in its own process, ran side by side in 237-261 s each (measured with a
-sweep script, not through ``--jobs``), so on such a GPU the table's 30 fits should take
-about 20 minutes (an estimate from those times, not a measured run of this script).
+Cost: the full table is 3 sizes x 2 models x 5 seeds = 30 fits at the estimator's default DCGAN
+budget (``"auto"``: 15,000 steps of M=2048 generated images (``n_latent=64``) and 512 real ones
+for sizes S and M, at size M about 1.14x the time of the earlier budget of 20,000 steps of
+M=1024 (``n_latent=256``); 7,500 steps of the same M=2048 for size L, whose wider generator
+makes a step cost almost three times one of size M, so that a fit takes about 1.4x one of size
+M). On two idle CPU cores one fit of the 20,000-step budget on both threads takes 7-9 minutes
+(DCGAN-SI 452 s, DCGAN 418 s; another day 27 ms a step), one of size M's budget 9-10 minutes
+(36-39 ms a step); the default, one single-threaded fit per core, runs two fits in 11-13 minutes
+at sizes S and M and 17 minutes at size L (1007-1020 s); on the machine that refitted Table 2's
+S and L rows, 15-19 minutes at size S and 21-25 at size L (1238-1520 s). The full table needs
+about 3.5 hours on such a machine, far beyond the 30-minute target, and the 5 seeds of one size
+(both models) 60-85 minutes. Cores differ: on a two-core AMD EPYC with AVX2 only, two DCGAN-SI
+fits of the 20,000-step budget side by side took 1186-1240 s each (640 s on the machine above),
+so there the table takes about twice as long. A shorter budget is not a way out: at ``--max-iter
+1500``, about what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 957 triples with KL
+0.36 (seed 0, the earlier budget), below the paper's row (969, 0.30). Use ``--sizes``,
+``--seeds``, ``--models`` or a GPU (``--device cuda``) to fit it into a time budget;
+``--max-iter``, ``--M``, ``--batch-size`` and ``--n-latent`` change the budget (and then the
+protocol). On one H100, eight or nine size-M fits of 20,000 steps (the then default's budget, or
+variants of about its cost), each in its own process, ran side by side in 237-261 s each
+(measured with a sweep script, not through ``--jobs``), so on such a GPU the table's 30 fits
+should take about 20 minutes (an estimate from those times, not a measured run of this script).
 """
 
 import time
