@@ -50,10 +50,10 @@ S and L rows, 15-19 minutes at size S and 21-25 at size L (1238-1520 s). The ful
 about 3.5 hours on such a machine, far beyond the 30-minute target, and the 5 seeds of one size
 (both models) 60-85 minutes. Cores differ: on a two-core AMD EPYC with AVX2 only, two DCGAN-SI
 fits of the 20,000-step budget side by side took 1186-1240 s each (640 s on the machine above),
-so there the table takes about twice as long. A shorter budget is not a way out: at ``--max-iter
-1500``, about what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 957 triples with KL
-0.36 (seed 0, the earlier budget), below the paper's row (969, 0.30). Use ``--sizes``,
-``--seeds``, ``--models`` or a GPU (``--device cuda``) to fit it into a time budget;
+so there the table takes about twice as long. A shorter budget is not a way out: at
+``--max-iter 1500``, about what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 957
+triples with KL 0.36 (seed 0, the earlier budget), below the paper's row (969, 0.30). Use
+``--sizes``, ``--seeds``, ``--models`` or a GPU (``--device cuda``) to fit it into a time budget;
 ``--max-iter``, ``--M``, ``--batch-size`` and ``--n-latent`` change the budget (and then the
 protocol). On one H100, eight or nine size-M fits of 20,000 steps (the then default's budget, or
 variants of about its cost), each in its own process, ran side by side in 237-261 s each
