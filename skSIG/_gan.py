@@ -182,10 +182,10 @@ class GANSIEstimator(BaseSemiImplicit):
     almost three times as much): over seeds 0-4 it covered all 1000 triples with KL 0.042-0.052
     (mean 0.047), where the earlier budget (``M=1024``, ``n_latent=256``, 10,000 steps) gave
     991-1000 triples and KL 0.051-0.075, at about 1.3 times its time. Size S, with a half-width
-    discriminator, takes size M's budget: over seeds 0-4 it covered all 1000 triples on every
-    seed with KL 0.047-0.066 (mean 0.056), where the earlier default gave 998-1000 triples and
-    0.051-0.112 (mean 0.071). At equal cost many draws per step beat many steps, and none of the
-    other settings tried was a clear gain across seeds (learning rates, ``lam``, ``sigma``, the
+    discriminator, takes size M's budget: over seeds 0-4 it covered all 1000 triples with KL
+    0.047-0.066 (mean 0.056), where the earlier default gave 998-1000 triples and 0.051-0.112
+    (mean 0.071). At equal cost many draws per step beat many steps, and none of the other
+    settings tried was a clear gain across seeds (learning rates, ``lam``, ``sigma``, the
     annealing's length, wider networks, ``batch_size=1024``, 28,000 steps, a packed
     discriminator, a running average of the weights); ``lam="auto"`` collapsed. The measurements
     are in the user guide (:ref:`gansi-images`), the defaults' results on the stacked digits in
