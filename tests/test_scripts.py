@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -229,6 +230,51 @@ def test_run_jobs_checkpoint_resumes_a_stopped_run(tmp_path):
     assert fresh.done == {} and path.read_text() == ""
     fresh.close()
     assert not path.exists()
+
+
+def _alive(pid):
+    """Whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_run_jobs_workers_exit_when_the_run_is_killed(tmp_path):
+    # joblib's workers outlive a killed parent until their task ends; run_jobs's must not
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import os, sys, time\n"
+        f"sys.path.insert(0, {str(SCRIPTS)!r})\n"
+        "from _common import run_jobs\n"
+        "def job(i, d):\n"
+        "    open(os.path.join(d, f'w{i}.tmp'), 'w').write(str(os.getpid()))\n"
+        "    os.replace(os.path.join(d, f'w{i}.tmp'), os.path.join(d, f'w{i}'))\n"
+        "    time.sleep(600)\n"
+        "if __name__ == '__main__':\n"
+        "    run_jobs(job, [(i, sys.argv[1]) for i in range(2)], n_jobs=2)\n"
+    )
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path)], cwd=tmp_path)
+    files = [tmp_path / "w0", tmp_path / "w1"]
+    try:
+        deadline = time.monotonic() + 120
+        while not all(f.exists() for f in files):
+            assert proc.poll() is None and time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.2)
+        workers = [int(f.read_text()) for f in files]
+        assert all(_alive(pid) for pid in workers) and os.getpid() not in workers
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [pid for pid in workers if _alive(pid)]
+    for pid in left:
+        os.kill(pid, 9)
+    assert not left, "workers kept running after the run was killed"
 
 
 def test_table1_resume_skips_the_fits_a_stopped_run_finished(tmp_path, monkeypatch):

@@ -5,6 +5,7 @@ import csv
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -105,13 +106,41 @@ def progress(iterable, total, label="fits"):
         yield item
 
 
+def _exit_with_parent(parent, poll=1.0):
+    """In a worker process: a daemon thread that ends the process once ``parent`` is gone.
+
+    joblib's (loky's) workers outlive a parent that was killed (``kill PID``, a closed
+    terminal, a job scheduler's stop) until their task returns, and a fit here runs for up
+    to 25 minutes: without this a stopped run left both cores busy with fits nobody would
+    read. An orphan's parent id changes (to init or a subreaper), which the thread checks
+    every ``poll`` seconds. Once per worker process.
+    """
+    if os.getpid() == parent or getattr(_exit_with_parent, "watching", False):
+        return
+    _exit_with_parent.watching = True
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(poll)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _in_worker(parent, fn, *job):
+    """``fn(*job)`` in a worker that exits with ``parent`` (see :func:`_exit_with_parent`)."""
+    _exit_with_parent(parent)
+    return fn(*job)
+
+
 def run_jobs(fn, jobs, n_jobs=1, label="fits", checkpoint=None, key=None):
     """``[fn(*job) for job in jobs]``, in ``n_jobs`` processes when > 1, with a progress bar.
 
     Worker processes get the repository root on ``PYTHONPATH`` so they can import the
     baselines. With a ``checkpoint`` (a :class:`Checkpoint`), each result is saved under
     ``key(job)`` (a string) as soon as its job is done, and a job whose key the checkpoint
-    already holds is not run again: its saved result takes its place.
+    already holds is not run again: its saved result takes its place. Workers exit when this
+    process dies, so a stopped run leaves no fit running.
     """
     out = [None] * len(jobs)
     if checkpoint is not None:
@@ -129,7 +158,9 @@ def run_jobs(fn, jobs, n_jobs=1, label="fits", checkpoint=None, key=None):
 
         os.environ["PYTHONPATH"] = os.pathsep.join(
             [str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
-        results = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(fn)(*job) for job in pending)
+        parent = os.getpid()
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_in_worker)(parent, fn, *job) for job in pending)
     for i, result in zip(todo, progress(results, len(pending), label)):
         if checkpoint is not None:
             checkpoint.add(keys[i], result)
