@@ -115,7 +115,9 @@ def gaussian_hm_and_grad(sigma, x, theta, out=None):
         dH_M/dtheta_j = 1/(N sigma^2) sum_i P_ij (theta_j - x_i),
 
     ``P_ij`` the softmax weights of row ``i``, from the stored block of exponentials with one
-    matrix product (``[x r, r]^T e`` with ``r_i = 1 / (N sigma^2 s_i)``). GAN-SI's step
+    matrix product (``e^T [x r, r]`` with ``r_i = 1 / (N sigma^2 s_i)``, laid out as the
+    ``(M, D)`` result: combining it with ``theta`` through a transposed view cost 3.5 ms of
+    a 2048-image DCGAN step on one thread, the whole product and combination 19 ms). GAN-SI's step
     uses it to push the gradient through the generator itself: on 2-D data the small
     autograd nodes of ``hm_bound``'s graph were a quarter of its cost (N=512, M=1024, one
     thread: value and gradient 1.18 ms -> 0.88 ms). ``out`` as for :func:`hm_bound`.
@@ -124,8 +126,8 @@ def gaussian_hm_and_grad(sigma, x, theta, out=None):
     e, s, lse = _exp_block(x, *lik.natural(theta), out)
     value = -(lse - math.log(theta.shape[0]) + lik.base(x)).mean()
     r = 1.0 / (x.shape[0] * lik.sigma**2 * s)  # [N, 1]
-    g = torch.cat([x * r, r], dim=1).T @ e  # [D + 1, M]
-    return value, theta * g[-1][:, None] - g[:-1].T
+    g = e.T @ torch.cat([x * r, r], dim=1)  # [M, D + 1]
+    return value, theta * g[:, -1:] - g[:, :-1]
 
 
 @torch.no_grad()

@@ -7,12 +7,14 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skSIG._gan
 from skSIG import GANSIEstimator
-from skSIG._dcgan import DENSE_MAX_ENTRIES, SIZES, DCGANDiscriminator, DCGANGenerator, _Affine
+from skSIG._dcgan import DENSE_MAX_ENTRIES, SIZES, DCGANDiscriminator, DCGANGenerator, _Affine, _Gather
 from skSIG._hm import hm_bound
 from skSIG._likelihoods import Gaussian
 from skSIG._networks import init_parameters
@@ -199,8 +201,67 @@ def test_dcgan_dense_is_chosen_by_size():
         kernel = next(k for k in m.layers if isinstance(k, torch.nn.modules.conv._ConvNd)).kernel_size
         small = math.prod(m.in_shape) * math.prod(m.out_shape) <= DENSE_MAX_ENTRIES
         assert m.dense == (small and kernel != (1, 1))
-    # At 8x8 only the generator's 1x1 (VALID, 2x2 -> 2x2) block stays a convolution.
+    # At 8x8 only the generator's 1x1 (VALID, 2x2 -> 2x2) block is not dense: it runs per pixel.
     assert [m.dense for m in blocks] == [False] + [True] * 6
+    assert [m.pointwise for m in blocks] == [True] + [False] * 6
+    # At 28x28 that block's kernel is 4x4 (4x4 -> 7x7): a convolution.
+    assert not any(m.pointwise for m in DCGANGenerator(16, (28, 28, 3)).modules() if isinstance(m, _Affine))
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+@pytest.mark.parametrize("bias", [False, True])
+def test_dcgan_pointwise_block_is_its_convolution(transposed, bias):
+    """A 1x1 block evaluated per pixel is the convolution, with the same gradients (float64)."""
+    block = _Affine((5, 2, 3), (torch.nn.ConvTranspose2d if transposed else torch.nn.Conv2d)(5, 3, 1, bias=bias))
+    block, conv = block.double(), block.conv
+    assert block.pointwise and not block.dense
+    x = torch.randn(7, 30, dtype=torch.float64, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    weights = torch.randn(7, 18, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    params = [x, *conv.parameters()]
+    out = block(x)
+    expected = conv(x.reshape(7, 5, 2, 3)).flatten(1)
+    torch.testing.assert_close(out, expected, rtol=1e-12, atol=1e-12)
+    for got, want in zip(
+        torch.autograd.grad((out * weights).sum(), params), torch.autograd.grad((expected * weights).sum(), params)
+    ):
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "conv",
+    [
+        torch.nn.Conv2d(2, 2, 1, stride=2),
+        torch.nn.Conv2d(2, 2, 1, padding=1),
+        torch.nn.Conv2d(2, 2, 1, dilation=2),
+        torch.nn.Conv2d(2, 2, 1, groups=2),
+        torch.nn.ConvTranspose2d(2, 2, 1, stride=2, output_padding=1),
+        torch.nn.Conv2d(2, 2, 2),
+    ],
+)
+def test_dcgan_pointwise_needs_a_plain_1x1_convolution(conv):
+    """Stride, padding, dilation, groups or a larger kernel keep the block a convolution."""
+    block = _Affine((2, 4, 4), conv, dense=False)
+    assert not block.pointwise
+    x = torch.randn(3, 32)
+    torch.testing.assert_close(block(x), conv(x.reshape(3, 2, 4, 4)).flatten(1))
+
+
+@given(
+    size=st.integers(1, 40),
+    index=st.lists(st.integers(0, 39), min_size=1, max_size=60),
+    seed=st.integers(0, 2**16),
+)
+@settings(max_examples=30, deadline=None)
+def test_dense_gather_gradient_is_autograds(size, index, seed):
+    """The dense blocks' gather sums a repeated index's gradients, as autograd's indexing does."""
+    index = torch.tensor([i % size for i in index]).reshape(-1, 1)
+    source = torch.randn(size, dtype=torch.float64, generator=torch.Generator().manual_seed(seed), requires_grad=True)
+    weights = torch.randn(index.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(seed + 1))
+    out = _Gather.apply(source, index)
+    assert torch.equal(out, source[index])
+    (got,) = torch.autograd.grad((out * weights).sum(), source)
+    (want,) = torch.autograd.grad((source[index] * weights).sum(), source)
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
 
 
 def test_dcgan_fit_images_as_rows():
