@@ -164,6 +164,24 @@ def test_dcgan_dense_blocks_match_convolutions(image_shape, k):
         torch.testing.assert_close(dense, conv, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("image_shape", [(8, 8, 3), (5, 7, 2)])
+def test_dcgan_dense_blocks_carry_the_gradient_penalty(image_shape):
+    """WGAN-GP differentiates the critic's input gradient: through the dense blocks' gathered
+    matrices it reaches the weights as through the convolutions."""
+    grads = {}
+    for dense in (False, True):
+        D = init_parameters(DCGANDiscriminator(image_shape, 1, dense=dense), torch.Generator().manual_seed(1))
+        x = torch.randn(6, math.prod(image_shape), generator=torch.Generator().manual_seed(2), requires_grad=True)
+        (gx,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+        params = list(D.parameters())
+        # The output bias does not move the input gradient: no gradient (None) in either form.
+        penalty = torch.autograd.grad(((gx.norm(dim=1) - 1) ** 2).mean(), params, allow_unused=True)
+        grads[dense] = [torch.zeros_like(p) if g is None else g for p, g in zip(params, penalty)]
+    assert any(g.abs().sum() > 0 for g in grads[True])
+    for conv, dense in zip(grads[False], grads[True]):
+        torch.testing.assert_close(dense, conv, rtol=1e-4, atol=1e-6)
+
+
 @pytest.mark.parametrize("image_shape, k", [((8, 8, 3), 1), ((5, 7, 2), 2)])
 def test_dcgan_dense_matrix_is_the_convolution_of_the_unit_vectors(image_shape, k):
     """The gathered ``A`` and ``b`` are what the layers make of the unit vectors and of zero
