@@ -34,51 +34,42 @@ def _best_pair(ours, peer, repeat=5, number=5):
 
 class DCGANBlocks:
     timeout = 300
+    params = ["pointwise-block", "dense-gather"]
+    param_names = ["block"]
 
-    def setup(self):
+    def setup(self, block):
         G = init_parameters(DCGANGenerator(64, (8, 8, 3)), torch.Generator().manual_seed(0))
         blocks = [m for m in G.body if isinstance(m, _Affine)]
-        self.pointwise = next(m for m in blocks if m.pointwise)
-        self.dense = max((m for m in blocks if m.dense), key=lambda m: m.weight_index.numel())
+        pointwise = next(m for m in blocks if m.pointwise)
+        dense = max((m for m in blocks if m.dense), key=lambda m: m.weight_index.numel())
         gen = torch.Generator().manual_seed(1)
-        self.x = torch.randn(N_IMAGES, math.prod(self.pointwise.in_shape), generator=gen)
-        self.grad_A = torch.randn(self.dense.weight_index.shape, generator=gen)
-        self.source = torch.cat([torch.zeros(1), self.dense.conv.weight.detach().ravel()]).requires_grad_(True)
+        x = torch.randn(N_IMAGES, math.prod(pointwise.in_shape), generator=gen)
+        grad_A = torch.randn(dense.weight_index.shape, generator=gen)
+        source = torch.cat([torch.zeros(1), dense.conv.weight.detach().ravel()]).requires_grad_(True)
 
-    def _pointwise_ours(self):
-        x = self.x.clone().requires_grad_(True)
-        self.pointwise(x).sum().backward()
+        def pointwise_pass(layer):
+            x_ = x.clone().requires_grad_(True)
+            layer(x_).sum().backward()
 
-    def _pointwise_convolution(self):
-        x = self.x.clone().requires_grad_(True)
-        self.pointwise.layers(x.reshape(-1, *self.pointwise.in_shape)).sum().backward()
+        self.ours, self.peer = {
+            "pointwise-block": (
+                lambda: pointwise_pass(pointwise),
+                lambda: pointwise_pass(lambda x_: pointwise.layers(x_.reshape(-1, *pointwise.in_shape))),
+            ),
+            "dense-gather": (
+                lambda: (_Gather.apply(source, dense.weight_index) * grad_A).sum().backward(),
+                lambda: (source[dense.weight_index] * grad_A).sum().backward(),
+            ),
+        }[block]
 
-    def _gather_ours(self):
-        (_Gather.apply(self.source, self.dense.weight_index) * self.grad_A).sum().backward()
+    def time_ours(self, block):
+        self.ours()
 
-    def _gather_autograd(self):
-        (self.source[self.dense.weight_index] * self.grad_A).sum().backward()
+    def time_torch_peer(self, block):
+        self.peer()
 
-    def time_pointwise_block(self):
-        self._pointwise_ours()
-
-    def time_pointwise_block_as_convolution(self):
-        self._pointwise_convolution()
-
-    def track_pointwise_block_speedup(self):
-        ours, peer = _best_pair(self._pointwise_ours, self._pointwise_convolution)
+    def track_speedup(self, block):
+        ours, peer = _best_pair(self.ours, self.peer)
         return peer / ours
 
-    track_pointwise_block_speedup.unit = "x"
-
-    def time_dense_gather(self):
-        self._gather_ours()
-
-    def time_dense_gather_autograd_indexing(self):
-        self._gather_autograd()
-
-    def track_dense_gather_speedup(self):
-        ours, peer = _best_pair(self._gather_ours, self._gather_autograd)
-        return peer / ours
-
-    track_dense_gather_speedup.unit = "x"
+    track_speedup.unit = "x"
