@@ -115,12 +115,12 @@ def gaussian_hm_and_grad(sigma, x, theta, out=None):
         dH_M/dtheta_j = 1/(N sigma^2) sum_i P_ij (theta_j - x_i),
 
     ``P_ij`` the softmax weights of row ``i``, from the stored block of exponentials with one
-    matrix product (``e^T [x r, r]`` with ``r_i = 1 / (N sigma^2 s_i)``, laid out as the
-    ``(M, D)`` result: combining it with ``theta`` through a transposed view cost 3.5 ms of
-    a 2048-image DCGAN step on one thread, the whole product and combination 19 ms). GAN-SI's step
-    uses it to push the gradient through the generator itself: on 2-D data the small
-    autograd nodes of ``hm_bound``'s graph were a quarter of its cost (N=512, M=1024, one
-    thread: value and gradient 1.18 ms -> 0.88 ms). ``out`` as for :func:`hm_bound`.
+    matrix product, ``e^T [x r, r]`` with ``r_i = 1 / (N sigma^2 s_i)``, taken as ``(M, D + 1)``
+    so that it meets ``theta`` row by row (through a transposed view that took 3.5 ms of a
+    2048-image DCGAN step on one thread). GAN-SI's step uses it to push the gradient through
+    the generator itself: on 2-D data the small autograd nodes of ``hm_bound``'s graph were a
+    quarter of its cost (N=512, M=1024, one thread: value and gradient 1.18 ms -> 0.88 ms).
+    ``out`` as for :func:`hm_bound`.
     """
     lik = Gaussian(sigma)
     e, s, lse = _exp_block(x, *lik.natural(theta), out)
