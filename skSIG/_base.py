@@ -305,8 +305,8 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
 
         ``M' = n_eval_samples`` draws of theta, fixed by the fitted seed, so a row's score does
         not depend on the other rows and scores of models trained with different ``M`` compare
-        on the same footing. By Lemma 1 its mean is an upper bound of the cross-entropy's negative
-        that tightens as ``n_eval_samples`` grows. With the Gaussian likelihood it is exactly a
+        on the same footing. By Lemma 1 its expected mean is a lower bound of the log-likelihood
+        (the cross-entropy's negative) that tightens as ``n_eval_samples`` grows. With the Gaussian likelihood it is exactly a
         Gaussian kernel density estimate (bandwidth ``sigma``) over the theta draws.
 
         Parameters

@@ -114,9 +114,10 @@ def main():
         f"Heavy/light ratio of SIG theta (true 2): {fmt(heavy / light, 3)}. Modes (weighted "
         f"protocol): {fmt(col['modes'], 1)}, high quality {fmt(col['high_quality'], 3)}, "
         f"KL to the uneven mixture {fmt(col['kl'], 3)}; fit {np.mean(col['fit_seconds']):.0f} s "
-        "per seed. A light-column mode expects 50,000 / 40 = 1,250 samples, about 1,170 of "
-        "them high quality at this quality, so the paper's > 1000 threshold is marginal for "
-        "those modes: a small shortfall drops one.",
+        f"per seed. A light-column mode expects {N_SAMPLES:,} / 40 = {N_SAMPLES / 40:,.0f} samples, "
+        f"about {N_SAMPLES / 40 * np.mean(col['high_quality']):,.0f} of them high quality at this "
+        "high-quality fraction, so the paper's > 1000 threshold is marginal for those modes: a "
+        "small shortfall drops one.",
         "Theorem 1's prediction per column at other separations c (true weights):",
         markdown_table(["c", "v/(u-v)", "m_k/M per column"], sensitivity),
         *(["![Fig. 3a](fig3a.png)"] if has_png else []),

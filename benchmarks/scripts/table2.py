@@ -48,7 +48,8 @@ M). On two idle CPU cores one fit of the 20,000-step budget on both threads take
 at sizes S and M and 17 minutes at size L (1007-1020 s); on the machine that refitted Table 2's
 S and L rows, 15-19 minutes at size S and 21-25 at size L (1238-1520 s). The full table needs
 about 3.5 hours on such a machine, far beyond the 30-minute target, and the 5 seeds of one size
-(both models) 60-85 minutes. Cores differ: on a two-core AMD EPYC with AVX2 only, two DCGAN-SI
+(both models) 60-85 minutes; the table in doc/results, its S and L rows from the slower
+machine, took 4.3 hours (S 86, M 57 and L 114 minutes). Cores differ: on a two-core AMD EPYC with AVX2 only, two DCGAN-SI
 fits of the 20,000-step budget side by side took 1186-1240 s each (640 s on the machine above),
 so there the table takes about twice as long. A shorter budget is not a way out: at
 ``--max-iter 1500``, about what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 957
