@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._hm import log_mean_prob
+from ._hm import log_mean_prob, scoring_dtype
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -29,8 +29,16 @@ from ._likelihoods import Gaussian, make_likelihood
 
 # Final learning rate of the cosine decay, as a fraction of ``learning_rate``.
 _LR_FINAL = 1e-2
-# How often (in steps) the loss is checked for divergence.
+# How often (in steps) the loss and the generator's outputs are checked for divergence.
 _CHECK_EVERY = 100
+# A fit has diverged when the median of the generator's outputs on fixed probe draws of z lies
+# this many times the data's spread from the data's centre (root mean square over features;
+# the spread is the root mean feature variance, or 1 in the natural parameters of Poisson and
+# Bernoulli). Healthy fits sit near 1; by Markov's inequality at most 1e-4 of the data lie as
+# far out. On 2-D standard normal data, learning_rate=1 took SIG to 133 and 1e3 both
+# estimators to about 1e8, while their losses stayed finite.
+_DIVERGED_SPREADS = 100.0
+_PROBE_SIZE = 256
 
 
 def _seed_from(random_state):
@@ -48,6 +56,27 @@ def _cpu_generator(seed):
     return torch.Generator().manual_seed(seed)
 
 
+def _layer_sizes(name, sizes):
+    """Hidden layer widths as a tuple of positive ints (one int is one layer)."""
+    if isinstance(sizes, (Integral, np.integer)) and not isinstance(sizes, (bool, np.bool_)):
+        sizes = (sizes,)
+    try:
+        sizes = tuple(sizes)
+    except TypeError:
+        sizes = (sizes,)
+    if not all(
+        isinstance(s, (Integral, np.integer)) and not isinstance(s, (bool, np.bool_)) and s >= 1 for s in sizes
+    ):
+        raise ValueError(f"{name} must be a sequence of positive integers, got {sizes!r}.")
+    return tuple(int(s) for s in sizes)
+
+
+def _check_n_samples(n_samples):
+    if not isinstance(n_samples, (Integral, np.integer)) or isinstance(n_samples, (bool, np.bool_)) or n_samples < 0:
+        raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}.")
+    return int(n_samples)
+
+
 class BaseSemiImplicit(DensityMixin, BaseEstimator):
     """Base class of the skSIG estimators (not for direct use)."""
 
@@ -63,7 +92,7 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         "sigma_init": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "anneal_fraction": [Interval(Real, 0, 1, closed="both")],
         "n_eval_samples": [Interval(Integral, 1, None, closed="left")],
-        "device": [str],
+        "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
@@ -80,12 +109,14 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ validation
     def _device(self):
-        if self.device == "auto":
+        if isinstance(self.device, str) and self.device == "auto":
             return torch.device("cuda" if torch.cuda.is_available() else "cpu")
         try:
             device = torch.device(self.device)
-        except RuntimeError as exc:
+        except (RuntimeError, TypeError) as exc:
             raise ValueError(f"Invalid device {self.device!r}: {exc}") from None
+        if device.type not in ("cpu", "cuda"):
+            raise ValueError(f"device={self.device!r}: skSIG runs on 'cpu' and 'cuda' devices only.")
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(f"device={self.device!r} was requested but CUDA is not available.")
         return device
@@ -96,18 +127,41 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         return X
 
     def _check_hidden(self):
-        sizes = tuple(np.ravel(self.hidden_layer_sizes))
-        if not all(isinstance(s, (Integral, np.integer)) and s >= 1 for s in sizes):
+        return _layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes)
+
+    # Parameters that shape the networks: a warm start cannot continue after they change.
+    _STRUCTURE = ("likelihood", "n_latent", "hidden_layer_sizes")
+
+    def _structure_params(self):
+        def freeze(value):
+            if isinstance(value, (str, Integral, np.integer)) or value is None:
+                return value
+            try:
+                return tuple(freeze(v) for v in value)
+            except TypeError:
+                return value
+
+        return {name: freeze(getattr(self, name)) for name in self._STRUCTURE}
+
+    def _check_structure(self):
+        """ValueError if a parameter of ``_STRUCTURE`` changed since the networks were built."""
+        built = getattr(self, "_structure", None)
+        if built is None:  # pickled before this check existed
+            return
+        now = self._structure_params()
+        changed = [f"{k} (built with {built[k]!r}, now {now[k]!r})" for k in now if now[k] != built.get(k)]
+        if changed:
             raise ValueError(
-                f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}."
+                f"{type(self).__name__} cannot continue training after "
+                f"{', '.join(changed)} changed: these parameters shape the fitted networks. "
+                "Refit from scratch (warm_start=False), or restore them."
             )
-        return tuple(int(s) for s in sizes)
 
     # ------------------------------------------------------------------ data <-> tensors
-    def _to_tensor(self, X, device):
+    def _to_tensor(self, X, device, dtype=torch.float32):
         """Training/scoring coordinates: Gaussian data are centred on ``shift_`` in float64
         first, so float32 keeps its precision for data far from the origin."""
-        return torch.as_tensor(np.asarray(X, dtype=np.float64) - self.shift_, dtype=torch.float32).to(device)
+        return torch.as_tensor(np.asarray(X, dtype=np.float64) - self.shift_, dtype=dtype).to(device)
 
     def _theta(self, n, seed, device):
         """``n`` draws of theta (in training coordinates) from z drawn on the CPU, so the same
@@ -153,6 +207,7 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         # init_parameters redraws every weight from ours: keep the global state untouched.
         with torch.random.fork_rng(devices=[]):
             self._build(X.shape[1], loc, scale, torch_gen)
+        self._structure = self._structure_params()
         self._to_device(device)
         self.n_iter_ = 0
         self.loss_curve_ = []
@@ -168,6 +223,11 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         batch_size = self._setting("batch_size")
         # One H_M block for every step (see hm_bound): a fresh one each step costs page faults.
         buffer = torch.empty(batch_size, self._setting("M"), device=device)
+        # Fixed draws of z for the divergence check, from their own stream: training's stream and
+        # its results are the same with or without the check.
+        probe = torch.randn(
+            _PROBE_SIZE, self.transform_.n_latent, generator=_cpu_generator(_derive(self._seed, 3))
+        ).to(device)
         start_iter, t0 = self.n_iter_, time.perf_counter()
         report = max(1, steps // 10) if self.verbose == 1 else _CHECK_EVERY
         for k in range(steps):
@@ -177,7 +237,7 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
             idx = torch.randint(data.shape[0], (batch_size,), generator=gen, device=device)
             losses[k] = self._step(data[idx], sigma_t, lr_factor, gen, buffer)
             if (k + 1) % _CHECK_EVERY == 0 or k + 1 == steps:
-                self._check_finite(losses[: k + 1], start_iter)
+                self._check_diverged(losses[: k + 1], start_iter, probe)
             if self.verbose and ((k + 1) % report == 0 or k + 1 == steps):
                 elapsed = time.perf_counter() - t0
                 print(
@@ -189,14 +249,41 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         self.n_iter_ += steps
         self.loss_curve_ = list(self.loss_curve_) + losses.cpu().tolist()
 
-    def _check_finite(self, losses, start_iter):
+    def _check_diverged(self, losses, start_iter, probe):
+        """FloatingPointError if a loss so far is not finite, or if the generator's outputs on
+        the ``probe`` draws have run away from the data (``_DIVERGED_SPREADS``)."""
+        advice = "Lower learning_rate" + (", raise sigma" if self.likelihood == "gaussian" else "")
+        advice += ", or rescale the data; the estimator is left as it was before this call."
         bad = ~torch.isfinite(losses)
         if bool(bad.any()):
             step = start_iter + int(bad.nonzero()[0, 0]) + 1
             raise FloatingPointError(
-                f"{type(self).__name__} diverged: the loss became non-finite at step {step}. "
-                "Lower learning_rate, or rescale the data."
+                f"{type(self).__name__} diverged: the loss became non-finite at step {step}. {advice}"
             )
+        with torch.no_grad():
+            scale = self.transform_.scale
+            offset = scale * self.transform_.net(probe)  # theta - loc
+            size = float(offset.square().mean(dim=1).sqrt().median() / scale.square().mean().sqrt())
+        if not size <= _DIVERGED_SPREADS:
+            raise FloatingPointError(
+                f"{type(self).__name__} diverged: after step {start_iter + losses.shape[0]} the "
+                f"median generated sample lies {size:.3g} times the data's spread from its centre "
+                f"(a healthy fit: about 1; the check stops at {_DIVERGED_SPREADS:g}). {advice}"
+            )
+
+    def _restoring(self, train):
+        """Run ``train()``; if it diverges, put back the estimator's fitted state from before
+        (the parameters, which ``train`` does not change, stay the objects the user passed)."""
+        params = self.get_params(deep=False)
+        saved = copy.deepcopy({k: v for k, v in vars(self).items() if k not in params})
+        try:
+            train()
+        except FloatingPointError:
+            for key in [k for k in vars(self) if k not in params]:
+                delattr(self, key)
+            vars(self).update(saved)
+            raise
+        return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: ArrayLike, y: None = None) -> Self:
@@ -216,12 +303,17 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         """
         self._check_hidden()
         warm = self.warm_start and hasattr(self, "transform_")
-        X = self._validate_X(X, reset=not warm)
-        if not warm:
-            self._initialize(X, self._device())
-        max_iter = self._setting("max_iter")
-        self._train(X, max_iter, max_iter, anneal="off" if warm else "fit", salt=self.n_iter_)
-        return self
+        if warm:
+            self._check_structure()
+
+        def train():
+            X_valid = self._validate_X(X, reset=not warm)
+            if not warm:
+                self._initialize(X_valid, self._device())
+            max_iter = self._setting("max_iter")
+            self._train(X_valid, max_iter, max_iter, anneal="off" if warm else "fit", salt=self.n_iter_)
+
+        return self._restoring(train)
 
     def partial_fit(self, X: ArrayLike, y: None = None) -> Self:
         """Continue training on ``X`` for one pass (``ceil(n_samples / batch_size)`` steps).
@@ -241,16 +333,22 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         self : object
             The updated estimator.
         """
+        # Unlike scikit-learn's partial_fit, parameters are checked on every call: a pass costs
+        # far more than the check, and a bad value set in between would otherwise reach torch.
+        self._validate_params()
+        self._check_hidden()
         first = not hasattr(self, "transform_")
-        if first:
-            self._validate_params()
-            self._check_hidden()
-        X = self._validate_X(X, reset=first)
-        if first:
-            self._initialize(X, self._device())
-        steps = math.ceil(X.shape[0] / self._setting("batch_size"))
-        self._train(X, steps, self._setting("max_iter"), anneal="partial", salt=self.n_iter_)
-        return self
+        if not first:
+            self._check_structure()
+
+        def train():
+            X_valid = self._validate_X(X, reset=first)
+            if first:
+                self._initialize(X_valid, self._device())
+            steps = math.ceil(X_valid.shape[0] / self._setting("batch_size"))
+            self._train(X_valid, steps, self._setting("max_iter"), anneal="partial", salt=self.n_iter_)
+
+        return self._restoring(train)
 
     # ------------------------------------------------------------------ model use
     def _sample_seed(self, random_state):
@@ -274,6 +372,7 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         theta : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
+        n_samples = _check_n_samples(n_samples)
         theta = self._theta(n_samples, self._sample_seed(random_state), self._device())
         lik = make_likelihood(self.likelihood, self.sigma)
         return lik.mean(theta).cpu().double().numpy() + self.shift_
@@ -294,6 +393,7 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
             Float64 for the Gaussian likelihood, int64 counts or bits otherwise.
         """
         check_is_fitted(self)
+        n_samples = _check_n_samples(n_samples)
         seed = self._sample_seed(random_state)
         theta = self._theta(n_samples, seed, self._device()).cpu()
         lik = make_likelihood(self.likelihood, self.sigma)
@@ -322,7 +422,10 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         X = self._validate_X(X, reset=False)
         device = self._device()
         lik = make_likelihood(self.likelihood, self.sigma)
-        return log_mean_prob(lik, self._to_tensor(X, device), self._eval_theta(device)).cpu().double().numpy()
+        theta = self._eval_theta(device)
+        dtype = scoring_dtype(lik, theta)
+        x = self._to_tensor(X, device, dtype)
+        return log_mean_prob(lik, x, theta.to(dtype)).cpu().double().numpy()
 
     def _eval_theta(self, device):
         """The ``n_eval_samples`` fixed theta draws (training coordinates) of ``score_samples``."""

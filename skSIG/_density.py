@@ -150,7 +150,7 @@ class SemiImplicitDensity(BaseSemiImplicit):
 
     def _step(self, x, sigma_t, lr_factor, gen, buffer=None):
         lik = Gaussian(sigma_t) if self.likelihood == "gaussian" else make_likelihood(self.likelihood, None)
-        z = torch.randn(self.M, self.n_latent, generator=gen, device=x.device)
+        z = torch.randn(self.M, self.transform_.n_latent, generator=gen, device=x.device)
         # Autograd through hm_bound, not gaussian_hm_and_grad as in GAN-SI: with the closed
         # form (same gradient, other rounding) seed 0 of the 25-grid landed at HQ 0.944 /
         # KL 0.050 where this path gives 0.968 / 0.017; the SIG defaults were tuned on this one.

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseSemiImplicit
+from ._base import BaseSemiImplicit, _layer_sizes
 from ._dcgan import SIZES, DCGANDiscriminator, DCGANGenerator
 from ._hm import gaussian_hm_and_grad
 from ._networks import MLP, Transform, init_parameters
@@ -293,13 +293,13 @@ class GANSIEstimator(BaseSemiImplicit):
         key = f"dcgan-{self.size}" if self.architecture == "dcgan" else self.architecture
         return self._AUTO_SETTINGS[key][name]
 
+    _STRUCTURE = (
+        "n_latent", "hidden_layer_sizes", "discriminator_hidden_layer_sizes", "architecture",
+        "image_shape", "size", "loss",
+    )
+
     def _check_hidden(self):
-        sizes = tuple(np.ravel(self.discriminator_hidden_layer_sizes))
-        if not all(isinstance(s, (Integral, np.integer)) and s >= 1 for s in sizes):
-            raise ValueError(
-                "discriminator_hidden_layer_sizes must be positive integers, "
-                f"got {self.discriminator_hidden_layer_sizes!r}."
-            )
+        _layer_sizes("discriminator_hidden_layer_sizes", self.discriminator_hidden_layer_sizes)
         return super()._check_hidden()
 
     def _validate_X(self, X, reset):
@@ -328,7 +328,7 @@ class GANSIEstimator(BaseSemiImplicit):
         n_latent = self._setting("n_latent")
         if self.architecture == "mlp":
             net = MLP(n_latent, n_features, self._check_hidden())
-            disc = MLP(n_features, 1, tuple(int(s) for s in np.ravel(self.discriminator_hidden_layer_sizes)))
+            disc = MLP(n_features, 1, _layer_sizes("discriminator_hidden_layer_sizes", self.discriminator_hidden_layer_sizes))
         else:
             shape = self._check_image_shape(n_features)
             k_g, k_d = SIZES[self.size]

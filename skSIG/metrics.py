@@ -90,6 +90,8 @@ def mode_coverage(
         )
     if not isinstance(std, Real) or not std > 0:
         raise ValueError(f"std must be a positive number, got {std!r}.")
+    if not isinstance(n_std, Real) or not 0 < n_std < np.inf:
+        raise ValueError(f"n_std must be a positive finite number, got {n_std!r}.")
     if weights is None:
         weights = np.full(len(centers), 1.0 / len(centers))
     else:

@@ -20,6 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skSIG import SemiImplicitDensity
+from skSIG.datasets import make_gaussian_grid
 
 FAST = dict(M=64, batch_size=64, max_iter=20, n_eval_samples=256, hidden_layer_sizes=(32, 32))
 
@@ -41,6 +42,31 @@ def test_gaussian_score_is_kernel_density_over_theta(bimodal):
     kde = KernelDensity(bandwidth=0.4, kernel="gaussian").fit(theta)
     X = np.r_[bimodal[:20], [[0.0, 0.0], [5.0, -5.0]]]
     np.testing.assert_allclose(est.score_samples(X), kde.score_samples(X), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("spread", [1e2, 1e3, 1e4])
+def test_score_is_exact_for_sigma_far_below_the_spread(spread):
+    """With sigma 1e-3 .. 1e-5 of the data's spread, float32 would round the logits' terms
+    by whole nats (up to 67 measured); score_samples switches to float64 and stays the KDE."""
+    X = np.random.default_rng(0).normal(size=(60, 2)) * spread
+    est = SemiImplicitDensity(M=32, batch_size=16, max_iter=10, n_eval_samples=64, hidden_layer_sizes=(8,),
+                              sigma=0.1, random_state=0).fit(X)
+    theta = est._eval_theta(torch.device("cpu")).double().numpy() + est.shift_
+    rows = np.r_[theta[:8], X[:8]]
+    ref = KernelDensity(bandwidth=0.1).fit(theta).score_samples(rows)
+    np.testing.assert_allclose(est.score_samples(rows), ref, rtol=1e-9, atol=1e-6)
+
+
+def test_scoring_stays_float32_where_float32_is_exact_enough():
+    """The 25-Gaussian grid at its sigma and unit-scale data keep the float32 path."""
+    from skSIG._hm import scoring_dtype
+    from skSIG._likelihoods import Gaussian, Poisson
+
+    grid = torch.tensor(make_gaussian_grid(2000, std=0.05, random_state=0)[0], dtype=torch.float32)
+    assert scoring_dtype(Gaussian(0.05), grid) == torch.float32
+    assert scoring_dtype(Gaussian(1e-3), grid) == torch.float64
+    assert scoring_dtype(Poisson(), torch.full((4, 3), 5.0)) == torch.float32
+    assert scoring_dtype(Poisson(), torch.full((4, 3), 1e6)) == torch.float64
 
 
 def test_lemma1_mean_score_rises_with_eval_samples(bimodal):
@@ -162,6 +188,97 @@ def test_not_fitted(method, bimodal):
 def test_divergence_is_reported(bimodal):
     with pytest.raises(FloatingPointError, match="diverged"):
         fast(learning_rate=1e30, max_iter=100).fit(bimodal)
+
+
+def test_runaway_generator_is_reported_with_finite_losses():
+    """learning_rate=1e3 throws the generator ~1e8 spreads away while every loss stays finite:
+    the check on the generator's outputs, not the one on the losses, must say so."""
+    X = np.random.default_rng(0).normal(size=(60, 2))
+    est = SemiImplicitDensity(M=32, batch_size=16, max_iter=50, hidden_layer_sizes=(8,), learning_rate=1e3,
+                              random_state=0)
+    with pytest.raises(FloatingPointError, match=r"after step \d+ the median generated sample lies"):
+        est.fit(X)
+    # The same fit, stopped just before the check, has finite losses and runaway samples.
+    from skSIG import _base
+    monkey = pytest.MonkeyPatch()
+    monkey.setattr(_base, "_DIVERGED_SPREADS", float("inf"))
+    try:
+        est.fit(X)
+    finally:
+        monkey.undo()
+    assert np.isfinite(est.loss_curve_).all()
+    assert np.median(np.abs(est.sample_theta(256))) > 1e3
+
+
+@pytest.mark.parametrize("fit", ["fit", "warm fit", "partial_fit"])
+def test_failed_fit_leaves_the_estimator_as_before(fit, bimodal):
+    est = fast(warm_start=fit == "warm fit").fit(bimodal)
+    before = (est.n_iter_, list(est.loss_curve_), est.sample(20), est.score_samples(bimodal))
+    est.set_params(learning_rate=1e30, max_iter=100)
+    with pytest.raises(FloatingPointError, match="left as it was before this call"):
+        est.partial_fit(bimodal) if fit == "partial_fit" else est.fit(bimodal)
+    assert est.learning_rate == 1e30  # parameters stay as the user set them
+    after = (est.n_iter_, list(est.loss_curve_), est.sample(20), est.score_samples(bimodal))
+    assert before[:2] == after[:2]
+    np.testing.assert_array_equal(before[2], after[2])
+    np.testing.assert_array_equal(before[3], after[3])
+    est.set_params(learning_rate=FAST.get("learning_rate", 1.5e-3), max_iter=3).partial_fit(bimodal)
+
+
+def test_failed_first_fit_leaves_the_estimator_unfitted(bimodal):
+    est = fast(sigma=1e-30)
+    with pytest.raises(FloatingPointError, match="raise sigma"):
+        est.fit(bimodal)
+    assert not hasattr(est, "n_features_in_")
+    with pytest.raises(NotFittedError):
+        est.sample(3)
+
+
+@pytest.mark.parametrize(
+    "change", [dict(n_latent=3), dict(hidden_layer_sizes=(16,)), dict(likelihood="poisson")]
+)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_continuing_after_a_structural_change_is_an_error(change, method, bimodal):
+    counts = np.round(np.abs(bimodal))
+    est = fast(warm_start=True).fit(counts)
+    est.set_params(**change)
+    with pytest.raises(ValueError, match=f"after {next(iter(change))} \\(built with"):
+        getattr(est, method)(counts)
+    # Equal values given as other types are no change; warm_start=False refits from scratch.
+    fast(warm_start=True, hidden_layer_sizes=[32, 32]).fit(counts).set_params(hidden_layer_sizes=(32, 32)).fit(counts)
+    assert est.set_params(warm_start=False).fit(counts).n_iter_ == FAST["max_iter"]
+
+
+def test_partial_fit_validates_params_on_every_call(bimodal):
+    est = fast().partial_fit(bimodal)
+    with pytest.raises(ValueError, match="'M' parameter"):
+        est.set_params(M=-3).partial_fit(bimodal)
+
+
+@pytest.mark.parametrize("n_samples", [-1, 2.0, True, "3", None])
+@pytest.mark.parametrize("method", ["sample", "sample_theta"])
+def test_bad_n_samples(method, n_samples, bimodal):
+    est = fast(max_iter=2).fit(bimodal)
+    with pytest.raises(ValueError, match="n_samples must be a non-negative integer"):
+        getattr(est, method)(n_samples)
+    assert getattr(est, method)(np.int64(0)).shape == (0, 2)
+
+
+@pytest.mark.parametrize("device", ["mps", "meta", "tpu", 3.5])
+def test_unsupported_devices_are_value_errors(device, bimodal):
+    with pytest.raises(ValueError, match="device"):
+        fast(device=device).fit(bimodal)
+
+
+def test_torch_device_object_is_accepted(bimodal):
+    a = fast(device=torch.device("cpu")).fit(bimodal)
+    np.testing.assert_array_equal(a.sample(10), fast(device="cpu").fit(bimodal).sample(10))
+
+
+@pytest.mark.parametrize("sizes", [[[4, 4]], (True, 4), (4, 2.5), (4, -1)])
+def test_bad_hidden_layer_sizes(sizes, bimodal):
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        fast(hidden_layer_sizes=sizes).fit(bimodal)
 
 
 # ---------------------------------------------------------------- reproducibility, persistence

@@ -314,6 +314,29 @@ def test_divergence_is_reported(bimodal, module):
         est.fit(bimodal)
 
 
+def test_runaway_generator_is_reported(bimodal):
+    est = GANSIEstimator(**{**FAST, "max_iter": 50}, learning_rate=1e3, random_state=0)
+    with pytest.raises(FloatingPointError, match="median generated sample lies"):
+        est.fit(bimodal)
+    assert not hasattr(est, "transform_")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [dict(loss="wgan-gp"), dict(discriminator_hidden_layer_sizes=(8,)), dict(size="L"), dict(n_latent=5),
+     dict(architecture="mlp")],
+)
+def test_continuing_after_a_structural_change_is_an_error(change):
+    X = np.random.default_rng(0).random((40, 48))
+    est = GANSIEstimator(M=8, batch_size=8, max_iter=2, n_eval_samples=16, architecture="dcgan",
+                         image_shape=(4, 4, 3), warm_start=True, random_state=0).fit(X)
+    est.set_params(**change)
+    with pytest.raises(ValueError, match=f"after {next(iter(change))} \\(built with"):
+        est.fit(X)
+    with pytest.raises(ValueError, match="shape the fitted networks"):
+        est.partial_fit(X)
+
+
 @pytest.mark.parametrize(
     "params, X, match",
     [

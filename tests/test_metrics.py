@@ -85,6 +85,8 @@ def test_weights_make_uneven_grid_exact():
     [
         ({"samples": np.zeros((3, 3))}, "features"),
         ({"std": 0}, "std"),
+        ({"n_std": -1}, "n_std"),
+        ({"n_std": np.inf}, "n_std"),
         ({"weights": np.ones(3)}, "weights"),
     ],
 )
