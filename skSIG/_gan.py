@@ -127,15 +127,17 @@ class GANSIEstimator(BaseSemiImplicit):
         Fraction of ``max_iter`` over which ``sigma`` is annealed.
     n_eval_samples : int, default=2000
         Number of ``theta`` draws ``M'`` used by :meth:`score_samples`.
-    device : str, default="auto"
-        Torch device; ``"auto"`` uses CUDA when available, else the CPU.
+    device : str or torch.device, default="auto"
+        Torch device, ``"cpu"`` or ``"cuda[:i]"``; ``"auto"`` uses CUDA when available, else
+        the CPU.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, minibatches, ``z`` draws and scoring. An int gives bit-identical
         results on the CPU. Torch's global random state is never used or changed.
     verbose : int, default=0
         ``1`` prints progress ten times per fit, ``2`` every 100 steps.
     warm_start : bool, default=False
-        Continue from the previous solution on ``fit`` (without re-annealing ``sigma``).
+        Continue from the previous solution on ``fit`` (without re-annealing ``sigma``). The
+        parameters that shape the networks must not change in between (``ValueError``).
 
     Attributes
     ----------
