@@ -148,6 +148,11 @@ class _Affine(nn.Module):
         """The block's convolution (a property: a second attribute would register it twice)."""
         return self.layers[self.conv_position]
 
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "pointwise" not in self.__dict__:  # pickled before 1x1 blocks ran pixel by pixel
+            self.pointwise = not self.dense and len(self.layers) == 1 and _is_pointwise(self.conv)
+
     @torch.no_grad()
     def _index_maps(self):
         """``(n_in, n_out)`` and ``(n_out,)`` positions into ``[0, weight.ravel()]`` and

@@ -245,6 +245,20 @@ def test_dcgan_pointwise_block_is_its_convolution(transposed, bias):
         torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
 
 
+def test_dcgan_blocks_pickled_before_pointwise_existed_still_load():
+    """A generator pickled before ``_Affine.pointwise`` existed loads and runs as before."""
+    import pickle
+
+    G = DCGANGenerator(8, (8, 8, 3))
+    z = torch.randn(4, 8, generator=torch.Generator().manual_seed(0))
+    expected = G(z)
+    for block in (m for m in G.modules() if isinstance(m, _Affine)):
+        del block.pointwise  # what the older pickles hold
+    loaded = pickle.loads(pickle.dumps(G))
+    assert [m.pointwise for m in loaded.modules() if isinstance(m, _Affine)] == [True, False, False, False]
+    torch.testing.assert_close(loaded(z), expected, rtol=0, atol=0)
+
+
 @pytest.mark.parametrize(
     "conv",
     [
