@@ -66,11 +66,12 @@ def test_log_mean_prob_is_finite_far_from_every_theta():
     assert got == pytest.approx(want, rel=1e-12)
 
 
+@pytest.mark.parametrize("d", [3, 12], ids=["thin", "wide"])  # both backward layouts (_ELEMENTWISE_MAX_D)
 @pytest.mark.parametrize("lik", [Gaussian(0.5), Poisson(), Bernoulli()], ids=lambda l: l.name)
-def test_hm_bound_value_and_gradient_match_naive_autograd(lik):
+def test_hm_bound_value_and_gradient_match_naive_autograd(lik, d):
     rng = np.random.default_rng(2)
-    x = torch.tensor(_data(lik.name, rng, 9, 3))
-    theta = torch.tensor(rng.normal(size=(6, 3)), requires_grad=True)
+    x = torch.tensor(_data(lik.name, rng, 9, d))
+    theta = torch.tensor(rng.normal(size=(6, d)), requires_grad=True)
     _assert_matches_naive(lik, x, theta, hm_bound(lik, x, theta))
 
 
@@ -84,9 +85,10 @@ def _assert_matches_naive(lik, x, theta, loss):
     torch.testing.assert_close(grad, grad_ref, rtol=1e-10, atol=1e-12)
 
 
-def test_hm_bound_gradcheck():
-    x = torch.randn(5, 2, dtype=torch.float64)
-    theta = torch.randn(4, 2, dtype=torch.float64, requires_grad=True)
+@pytest.mark.parametrize("d", [2, 9])
+def test_hm_bound_gradcheck(d):
+    x = torch.randn(5, d, dtype=torch.float64)
+    theta = torch.randn(4, d, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda t: hm_bound(Gaussian(0.8), x, t), (theta,))
 
 
