@@ -141,7 +141,8 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
             except TypeError:
                 return value
 
-        return {name: freeze(getattr(self, name)) for name in self._STRUCTURE}
+        # "auto" is compared as what it means, so n_latent="auto" and its value are no change.
+        return {name: freeze(self._setting(name)) for name in self._STRUCTURE}
 
     def _check_structure(self):
         """ValueError if a parameter of ``_STRUCTURE`` changed since the networks were built."""

@@ -345,10 +345,16 @@ def test_continuing_after_a_structural_change_is_an_error(change):
     est = GANSIEstimator(M=8, batch_size=8, max_iter=2, n_eval_samples=16, architecture="dcgan",
                          image_shape=(4, 4, 3), warm_start=True, random_state=0).fit(X)
     est.set_params(**change)
-    with pytest.raises(ValueError, match=f"after {next(iter(change))} \\(built with"):
+    with pytest.raises(ValueError, match=f"{next(iter(change))} \\(built with"):
         est.fit(X)
     with pytest.raises(ValueError, match="shape the fitted networks"):
         est.partial_fit(X)
+
+
+def test_auto_and_its_value_are_no_structural_change(bimodal):
+    est = GANSIEstimator(**FAST, warm_start=True, random_state=0).fit(bimodal)
+    est.set_params(n_latent=est.transform_.n_latent).fit(bimodal)
+    assert est.n_iter_ == 2 * FAST["max_iter"]
 
 
 @pytest.mark.parametrize(
