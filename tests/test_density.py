@@ -3,6 +3,7 @@
 import io
 import math
 import pickle
+import warnings
 
 import joblib
 import numpy as np
@@ -50,11 +51,29 @@ def test_score_is_exact_for_sigma_far_below_the_spread(spread):
     by whole nats (up to 67 measured); score_samples switches to float64 and stays the KDE."""
     X = np.random.default_rng(0).normal(size=(60, 2)) * spread
     est = SemiImplicitDensity(M=32, batch_size=16, max_iter=10, n_eval_samples=64, hidden_layer_sizes=(8,),
-                              sigma=0.1, random_state=0).fit(X)
+                              sigma=0.1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the fit's own float32 warning (tested below)
+        est.fit(X)
     theta = est._eval_theta(torch.device("cpu")).double().numpy() + est.shift_
     rows = np.r_[theta[:8], X[:8]]
     ref = KernelDensity(bandwidth=0.1).fit(theta).score_samples(rows)
     np.testing.assert_allclose(est.score_samples(rows), ref, rtol=1e-9, atol=1e-6)
+
+
+def test_sigma_far_below_the_spread_warns_at_fit():
+    X = np.random.default_rng(0).normal(size=(60, 2))
+    kw = dict(M=32, batch_size=16, max_iter=5, hidden_layer_sizes=(8,), random_state=0)
+    with pytest.warns(UserWarning, match="Standardise the features") as record:
+        SemiImplicitDensity(sigma=1e-4, **kw).fit(X)
+    assert record[0].filename == __file__  # points at the caller of fit
+    with pytest.warns(UserWarning, match="Standardise the features") as record:
+        SemiImplicitDensity(sigma=1e-4, **kw).partial_fit(X)
+    assert record[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SemiImplicitDensity(sigma=1e-3, **kw).fit(X)
+        SemiImplicitDensity(sigma=0.05, **kw).fit(make_gaussian_grid(500, std=0.05, random_state=0)[0])
 
 
 def test_scoring_stays_float32_where_float32_is_exact_enough():
@@ -227,7 +246,7 @@ def test_failed_fit_leaves_the_estimator_as_before(fit, bimodal):
 
 def test_failed_first_fit_leaves_the_estimator_unfitted(bimodal):
     est = fast(sigma=1e-30)
-    with pytest.raises(FloatingPointError, match="raise sigma"):
+    with pytest.raises(FloatingPointError, match="raise sigma"), pytest.warns(UserWarning, match="tiny"):
         est.fit(bimodal)
     assert not hasattr(est, "n_features_in_")
     with pytest.raises(NotFittedError):
