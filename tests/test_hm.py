@@ -66,7 +66,7 @@ def test_log_mean_prob_is_finite_far_from_every_theta():
     assert got == pytest.approx(want, rel=1e-12)
 
 
-@pytest.mark.parametrize("d", [3, 12], ids=["thin", "wide"])  # both backward layouts (_ELEMENTWISE_MAX_D)
+@pytest.mark.parametrize("d", [3, 12], ids=["thin", "wide"])  # both forward paths (_ELEMENTWISE_MAX_D)
 @pytest.mark.parametrize("lik", [Gaussian(0.5), Poisson(), Bernoulli()], ids=lambda l: l.name)
 def test_hm_bound_value_and_gradient_match_naive_autograd(lik, d):
     rng = np.random.default_rng(2)
