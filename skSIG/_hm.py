@@ -145,9 +145,10 @@ def scoring_dtype(likelihood, theta):
     The terms ``x . W_j``, ``b_j`` and ``c(x)`` of the exponential-family form are each
     rounded to float32's relative precision and then cancel; for data of the size of the
     likelihood's means their magnitude is ``|b_j| + sum_d |W_jd mean_jd|`` (Gaussian:
-    ``1.5 |theta_j|^2 / sigma^2``), so a ``sigma`` far below the data's spread (below about
-    1e-2 of it) loses whole nats in float32. The choice depends on ``theta`` alone, so a row's
-    score does not depend on the rows scored with it.
+    ``1.5 |theta_j|^2 / sigma^2``), so float32 loses more the further ``sigma`` lies below the
+    data's spread (2-D scores, against float64: 7.6e-5 nats at 1e-2 of the spread, 0.58 at
+    1e-4). The choice depends on ``theta`` alone, so a row's score does not depend on the rows
+    scored with it.
     """
     W, b = likelihood.natural(theta)
     size = b.abs() + (W * likelihood.mean(theta)).abs().sum(-1)
