@@ -241,7 +241,11 @@ def test_failed_fit_leaves_the_estimator_as_before(fit, bimodal):
     assert before[:2] == after[:2]
     np.testing.assert_array_equal(before[2], after[2])
     np.testing.assert_array_equal(before[3], after[3])
-    est.set_params(learning_rate=FAST.get("learning_rate", 1.5e-3), max_iter=3).partial_fit(bimodal)
+    # The optimiser's state is back too: training on continues exactly as if the call had not been.
+    twin = fast(warm_start=fit == "warm fit").fit(bimodal)
+    for e in (est, twin):
+        e.set_params(learning_rate=1.5e-3, max_iter=3).partial_fit(bimodal)
+    np.testing.assert_array_equal(est.sample(20), twin.sample(20))
 
 
 def test_failed_first_fit_leaves_the_estimator_unfitted(bimodal):
