@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import math
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -21,7 +22,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._hm import log_mean_prob, scoring_dtype
+from ._hm import float32_rounding, log_mean_prob, scoring_dtype
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -42,9 +43,8 @@ _CHECK_EVERY = 100
 # estimators to about 1e8, while their losses stayed finite.
 _DIVERGED_SPREADS = 100.0
 _PROBE_SIZE = 256
-# fit warns when float32's rounding of the Gaussian log-likelihoods' terms, 2^-24 * 1.5 *
-# sum_d var_d / sigma^2 (the bound of _hm.scoring_dtype for data-sized theta), exceeds this
-# many nats. The bound is ~100x the error measured in scoring: on 2-D standard normal data it
+# fit warns when float32's rounding of the Gaussian log-likelihoods (_hm.float32_rounding, for
+# a theta the data's typical size: |theta|^2 = sum_d var_d) exceeds this many nats. The bound is ~100x the error measured in scoring: on 2-D standard normal data it
 # warns at sigma = 1e-4 (measured 0.6 nats) and not at 1e-3 (7e-3 nats).
 _FLOAT32_WARN_NATS = 10.0
 
@@ -64,17 +64,18 @@ def _cpu_generator(seed):
     return torch.Generator().manual_seed(seed)
 
 
+def _is_int(value):
+    """An integer that is not a bool."""
+    return isinstance(value, (Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
 def _layer_sizes(name, sizes):
     """Hidden layer widths as a tuple of positive ints (one int is one layer)."""
-    if isinstance(sizes, (Integral, np.integer)) and not isinstance(sizes, (bool, np.bool_)):
-        sizes = (sizes,)
     try:
         sizes = tuple(sizes)
-    except TypeError:
+    except TypeError:  # a single width
         sizes = (sizes,)
-    if not all(
-        isinstance(s, (Integral, np.integer)) and not isinstance(s, (bool, np.bool_)) and s >= 1 for s in sizes
-    ):
+    if not all(_is_int(s) and s >= 1 for s in sizes):
         raise ValueError(f"{name} must be a sequence of positive integers, got {sizes!r}.")
     return tuple(int(s) for s in sizes)
 
@@ -82,8 +83,6 @@ def _layer_sizes(name, sizes):
 def _user_stacklevel():
     """``stacklevel`` for ``warnings.warn`` that points at the first frame outside skSIG and
     scikit-learn (the caller of ``fit``, however deep the call chain inside)."""
-    import sys
-
     inside = (str(Path(__file__).parent), str(Path(sklearn.__file__).parent))
     frame, level = sys._getframe(1), 1
     while frame is not None and frame.f_code.co_filename.startswith(inside):
@@ -92,7 +91,7 @@ def _user_stacklevel():
 
 
 def _check_n_samples(n_samples):
-    if not isinstance(n_samples, (Integral, np.integer)) or isinstance(n_samples, (bool, np.bool_)) or n_samples < 0:
+    if not _is_int(n_samples) or n_samples < 0:
         raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}.")
     return int(n_samples)
 
@@ -217,8 +216,8 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
             scale = np.where(std > 0, std, 1.0)
             loc = np.zeros(X.shape[1])
             spread = math.sqrt(float(np.mean(X.var(axis=0))))
-            rounding = 2.0**-24 * 1.5 * float(np.sum(X.var(axis=0))) / float(self.sigma) ** 2
-            if rounding > _FLOAT32_WARN_NATS:
+            typical = torch.as_tensor(np.sqrt(X.var(axis=0)), dtype=torch.float64)[None]
+            if float(float32_rounding(lik, typical)) > _FLOAT32_WARN_NATS:
                 warnings.warn(
                     f"sigma={self.sigma:g} is tiny against the data's spread ({spread:.3g}, root mean "
                     "feature variance): training runs in float32, whose rounding of the "
