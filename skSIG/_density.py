@@ -10,7 +10,7 @@ import torch
 from ._base import BaseSemiImplicit
 from ._hm import hm_bound
 from ._likelihoods import Gaussian, make_likelihood
-from ._networks import MLP, Transform, init_parameters
+from ._networks import MLP, Transform, adam, init_parameters
 
 
 class SemiImplicitDensity(BaseSemiImplicit):
@@ -148,7 +148,7 @@ class SemiImplicitDensity(BaseSemiImplicit):
     def _build(self, n_features, loc, scale, generator):
         net = MLP(self.n_latent, n_features, self._check_hidden())
         self.transform_ = Transform(init_parameters(net, generator), self.n_latent, loc, scale)
-        self.optimizer_ = torch.optim.Adam(self.transform_.parameters(), lr=self.learning_rate)
+        self.optimizer_ = adam(self.transform_.parameters(), lr=self.learning_rate)
 
     def _step(self, x, sigma_t, lr_factor, gen, buffer=None):
         lik = Gaussian(sigma_t) if self.likelihood == "gaussian" else make_likelihood(self.likelihood, None)

@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._base import BaseSemiImplicit, _layer_sizes
 from ._dcgan import SIZES, DCGANDiscriminator, DCGANGenerator
 from ._hm import gaussian_hm_and_grad
-from ._networks import MLP, Transform, init_parameters
+from ._networks import MLP, Transform, adam, init_parameters
 
 # Weight of the WGAN-GP gradient penalty (Gulrajani et al., 2017).
 _GP_WEIGHT = 10.0
@@ -340,8 +340,8 @@ class GANSIEstimator(BaseSemiImplicit):
         self.discriminator_ = _Discriminator(init_parameters(disc, generator), spread)
         # beta_1 = 0.5 as usual for GANs; WGAN-GP's critic uses beta_2 = 0.9 (Gulrajani et al.).
         betas = (0.5, 0.999) if self.loss == "gan" else (0.5, 0.9)
-        self.optimizer_ = torch.optim.Adam(self.transform_.parameters(), lr=self.learning_rate, betas=betas)
-        self.discriminator_optimizer_ = torch.optim.Adam(
+        self.optimizer_ = adam(self.transform_.parameters(), lr=self.learning_rate, betas=betas)
+        self.discriminator_optimizer_ = adam(
             self.discriminator_.parameters(), lr=self.discriminator_learning_rate, betas=betas
         )
         self.lam_ = 0.0 if self.lam == "auto" else float(self.lam)

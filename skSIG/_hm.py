@@ -32,6 +32,11 @@ _FLOAT32_NATS = 1e-2
 # Up to this many features the logits are built feature by feature with ``addcmul``: BLAS
 # kernels are slow for such thin products (N=512, M=1024, D=2: 0.05 ms against 0.2 ms).
 _ELEMENTWISE_MAX_D = 6
+# Up to this many features gaussian_hm_and_grad takes its gradient's product as (D + 1, M)
+# rather than (M, D + 1): BLAS is ~10x slower on the thin (M, D + 1) output (N=512, M=1024,
+# D=2, one thread: 2.6 ms against 0.24 ms, the larger part of GAN-SI's extra cost on the
+# 25-Gaussian grid), while from D ~ 96 the (M, D + 1) layout is the faster one.
+_THIN_GRAD_MAX_D = 32
 
 
 def _affine(x, W, b, out=None):
@@ -122,9 +127,12 @@ def gaussian_hm_and_grad(sigma, x, theta, out=None):
         dH_M/dtheta_j = 1/(N sigma^2) sum_i P_ij (theta_j - x_i),
 
     ``P_ij`` the softmax weights of row ``i``, from the stored block of exponentials with one
-    matrix product, ``e^T [x r, r]`` with ``r_i = 1 / (N sigma^2 s_i)``, taken as ``(M, D + 1)``
-    so that it meets ``theta`` row by row (through a transposed view that took 3.5 ms of a
-    2048-image DCGAN step on one thread). GAN-SI's step uses it to push the gradient through
+    matrix product, ``e^T [x r, r]`` with ``r_i = 1 / (N sigma^2 s_i)``. For images it is
+    taken as ``(M, D + 1)`` so that it meets ``theta`` row by row (through a transposed view
+    that took 3.5 ms of a 2048-image DCGAN step on one thread); up to ``_THIN_GRAD_MAX_D``
+    features as the transpose of ``[x r, r]^T e``, because BLAS is slow on the thin
+    ``(M, D + 1)`` output (2-D data, N=512, M=1024, one thread: 2.6 ms against 0.24 ms; the
+    same values to the bit in the cases compared). GAN-SI's step uses it to push the gradient through
     the generator itself: on 2-D data the small autograd nodes of ``hm_bound``'s graph were a
     quarter of its cost (N=512, M=1024, one thread: value and gradient 1.18 ms -> 0.88 ms).
     ``out`` as for :func:`hm_bound`.
@@ -133,7 +141,8 @@ def gaussian_hm_and_grad(sigma, x, theta, out=None):
     e, s, lse = _exp_block(x, *lik.natural(theta), out)
     value = -(lse - math.log(theta.shape[0]) + lik.base(x)).mean()
     r = 1.0 / (x.shape[0] * lik.sigma**2 * s)  # [N, 1]
-    g = e.T @ torch.cat([x * r, r], dim=1)  # [M, D + 1]
+    y = torch.cat([x * r, r], dim=1)  # [N, D + 1]
+    g = (y.T @ e).T if x.shape[1] <= _THIN_GRAD_MAX_D else e.T @ y  # [M, D + 1]
     return value, theta * g[:, -1:] - g[:, :-1]
 
 
