@@ -1,12 +1,21 @@
-"""asv: the 8x8 DCGAN's blocks against the torch operations they replace, in the same run.
+"""asv: our fused blocks against the torch operations they replace, in the same run.
+
+The 8x8 DCGAN's blocks:
 
 - the generator's 1x1 block (2x2 maps, 64 -> 64 channels) as one matrix product over the pixel
   rows, against torch's convolution of the same layer;
 - the dense blocks' gather of ``A`` from the weights, whose backward sums with ``scatter_add_``,
   against autograd's own indexing (backward: ``index_put_`` with ``accumulate=True``).
 
-Forward and backward pass of a 2048-image batch (size M's default ``M``); ``track_`` gives the
-peer's time over ours (above 1: ours is faster), from the best of several alternating repeats.
+Forward and backward pass of a 2048-image batch (size M's default ``M``).
+
+GAN-SI's closed-form H_M value and gradient (``gaussian_hm_and_grad``), whose gradient product
+is taken as ``(D + 1, M)`` up to ``_THIN_GRAD_MAX_D`` features and as ``(M, D + 1)`` above,
+against the other layout: on 2-D data (the 25-Gaussian grid, ``N=512``, ``M=1024``) and on
+192-D data (the stacked digits, ``M=2048``).
+
+``track_`` gives the peer's time over ours (above 1: ours is faster), from the best of several
+alternating repeats.
 """
 
 import math
@@ -14,6 +23,7 @@ import time
 
 import torch
 
+from skSIG import _hm
 from skSIG._dcgan import DCGANGenerator, _Affine, _Gather
 from skSIG._networks import init_parameters
 
@@ -69,6 +79,41 @@ class DCGANBlocks:
         self.peer()
 
     def track_speedup(self, block):
+        ours, peer = _best_pair(self.ours, self.peer)
+        return peer / ours
+
+    track_speedup.unit = "x"
+
+
+class HMGradientLayout:
+    timeout = 300
+    params = ["grid-2d", "digits-192d"]
+    param_names = ["data"]
+
+    def setup(self, data):
+        n_features, M = {"grid-2d": (2, 1024), "digits-192d": (192, 2048)}[data]
+        gen = torch.Generator().manual_seed(0)
+        x, theta = torch.randn(512, n_features, generator=gen), torch.randn(M, n_features, generator=gen)
+        buffer = torch.empty(512, M)
+        ours_thin = n_features <= _hm._THIN_GRAD_MAX_D
+
+        def run(thin):
+            limit = _hm._THIN_GRAD_MAX_D
+            _hm._THIN_GRAD_MAX_D = n_features if thin else n_features - 1
+            try:
+                _hm.gaussian_hm_and_grad(1.0, x, theta, out=buffer)
+            finally:
+                _hm._THIN_GRAD_MAX_D = limit
+
+        self.ours, self.peer = (lambda: run(ours_thin)), (lambda: run(not ours_thin))
+
+    def time_ours(self, data):
+        self.ours()
+
+    def time_other_layout(self, data):
+        self.peer()
+
+    def track_speedup(self, data):
         ours, peer = _best_pair(self.ours, self.peer)
         return peer / ours
 
