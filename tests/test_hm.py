@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.special import logsumexp
 
-from skSIG._hm import gaussian_hm_and_grad, hm_bound, log_mean_prob
+from skSIG._hm import _THIN_GRAD_MAX_D, gaussian_hm_and_grad, hm_bound, log_mean_prob
 from skSIG._likelihoods import Bernoulli, Gaussian, Poisson, make_likelihood, pairwise_log_prob
 
 
@@ -121,7 +121,8 @@ def test_hm_bound_with_reused_buffer_matches_naive(d):
 
 @settings(max_examples=25, deadline=None)
 @given(
-    d=st.sampled_from([1, 2, 12]),
+    # 40 > _THIN_GRAD_MAX_D: the gradient's product in its other layout
+    d=st.sampled_from([1, 2, 12, 40]),
     n=st.integers(1, 12),
     m=st.integers(1, 9),
     sigma=st.floats(0.05, 3.0),
@@ -129,6 +130,7 @@ def test_hm_bound_with_reused_buffer_matches_naive(d):
 )
 def test_gaussian_hm_and_grad_matches_naive_autograd(d, n, m, sigma, seed):
     """The closed-form gradient the training steps use equals autograd of the naive H_M."""
+    assert 12 <= _THIN_GRAD_MAX_D < 40
     rng = np.random.default_rng(seed)
     x = torch.tensor(rng.normal(size=(n, d)))
     theta = torch.tensor(rng.normal(size=(m, d)), requires_grad=True)
