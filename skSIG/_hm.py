@@ -132,10 +132,10 @@ def gaussian_hm_and_grad(sigma, x, theta, out=None):
     that took 3.5 ms of a 2048-image DCGAN step on one thread); up to ``_THIN_GRAD_MAX_D``
     features as the transpose of ``[x r, r]^T e``, because BLAS is slow on the thin
     ``(M, D + 1)`` output (2-D data, N=512, M=1024, one thread: 2.6 ms against 0.24 ms; the
-    same values to the bit in the cases compared). GAN-SI's step uses it to push the gradient through
-    the generator itself: on 2-D data the small autograd nodes of ``hm_bound``'s graph were a
-    quarter of its cost (N=512, M=1024, one thread: value and gradient 1.18 ms -> 0.88 ms).
-    ``out`` as for :func:`hm_bound`.
+    same values to the bit in the cases compared). GAN-SI's step uses it to push the gradient
+    through the generator itself: on 2-D data the small autograd nodes of ``hm_bound``'s graph
+    were a quarter of its cost (N=512, M=1024, one thread: value and gradient 1.18 ms ->
+    0.88 ms). ``out`` as for :func:`hm_bound`.
     """
     lik = Gaussian(sigma)
     e, s, lse = _exp_block(x, *lik.natural(theta), out)
