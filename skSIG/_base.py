@@ -44,8 +44,9 @@ _CHECK_EVERY = 100
 _DIVERGED_SPREADS = 100.0
 _PROBE_SIZE = 256
 # fit warns when float32's rounding of the Gaussian log-likelihoods (_hm.float32_rounding, for
-# a theta the data's typical size: |theta|^2 = sum_d var_d) exceeds this many nats. The bound is ~100x the error measured in scoring: on 2-D standard normal data it
-# warns at sigma = 1e-4 (measured 0.6 nats) and not at 1e-3 (7e-3 nats).
+# a theta the data's typical size: |theta|^2 = sum_d var_d) exceeds this many nats. The bound
+# is ~100x the error measured in scoring: on 2-D standard normal data it warns at sigma = 1e-4
+# (measured 0.6 nats) and not at 1e-3 (7e-3 nats).
 _FLOAT32_WARN_NATS = 10.0
 
 

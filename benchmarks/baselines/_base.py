@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-from skSIG._networks import MLP, init_parameters
+from skSIG._networks import MLP, adam, init_parameters
 
 HIDDEN = (100, 100)  # paper section 5.2: generator and encoders
 DISC_HIDDEN = (100,)  # paper section 5.2: "a fully connected layer with size 100"
@@ -46,7 +46,7 @@ class Baseline:
 
     def _adam(self, *modules):
         params = [p for m in modules for p in m.parameters()]
-        return torch.optim.Adam(params, lr=self.learning_rate, betas=(0.5, 0.999))
+        return adam(params, lr=self.learning_rate, betas=(0.5, 0.999))
 
     def _noise(self, n):
         return torch.randn(n, self.n_latent, generator=self.gen_)
