@@ -25,7 +25,7 @@ FAST = dict(M=16, batch_size=16, max_iter=5, n_eval_samples=50)
 @parametrize_with_checks(
     [
         GANSIEstimator(**FAST, random_state=0),
-        GANSIEstimator(**FAST, lam="auto", loss="wgan-gp", random_state=0),
+        GANSIEstimator(**FAST, lam="auto", loss="wgan-gp", instance_noise=0.5, random_state=0),
     ]
 )
 def test_sklearn_compatible(estimator, check):
@@ -40,13 +40,15 @@ def _initialized(X, **params):
     return est
 
 
-def _hand_written_grads(est, x, z, lam, sigma):
-    """Algorithm 1 written out: gradients of eq. 11 (discriminator) and eq. 12 (generator)."""
+def _hand_written_grads(est, x, z, lam, sigma, noise=None):
+    """Algorithm 1 written out: gradients of eq. 11 (discriminator) and eq. 12 (generator).
+    ``noise`` (rows for x, then for theta) is added to what D judges, not to H_M's theta."""
     G, D = copy.deepcopy(est.transform_), copy.deepcopy(est.discriminator_)
     theta = G(z)
-    d_x, d_theta = torch.sigmoid(D(x)), torch.sigmoid(D(theta.detach()))
+    e_x, e_theta = (0.0, 0.0) if noise is None else (noise[: x.shape[0]], noise[x.shape[0] :])
+    d_x, d_theta = torch.sigmoid(D(x + e_x)), torch.sigmoid(D(theta.detach() + e_theta))
     loss_d = -(torch.log(d_x).mean() + torch.log(1 - d_theta).mean())
-    loss_g = -torch.log(torch.sigmoid(D(theta))).mean()
+    loss_g = -torch.log(torch.sigmoid(D(theta + e_theta))).mean()
     if lam:
         loss_g = loss_g + lam * hm_bound(Gaussian(sigma), x, theta)
     grads_d = torch.autograd.grad(loss_d, list(D.parameters()))
@@ -69,6 +71,25 @@ def test_step_is_algorithm_1(bimodal, lam):
         torch.testing.assert_close(p.grad, g, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("scale", [0.5, 2.0])
+def test_instance_noise_step(bimodal, scale):
+    """With instance_noise, D judges x + s e and theta + s e (s = instance_noise * sigma_t, e
+    the step's next standard normal draws after z); H_M still sees theta itself."""
+    est = _initialized(bimodal, lam=0.7, instance_noise=scale, M=32, batch_size=64, random_state=0)
+    x = est._to_tensor(bimodal[:64], torch.device("cpu"))
+    gen = torch.Generator().manual_seed(5)
+    z = torch.randn(32, est.transform_.n_latent, generator=gen)
+    noise = scale * 0.3 * torch.randn(64 + 32, 2, generator=gen)
+    grads_g, grads_d = _hand_written_grads(est, x, z, 0.7, sigma=0.3, noise=noise)
+    clean_g, _ = _hand_written_grads(est, x, z, 0.7, sigma=0.3)
+    est._step(x, 0.3, 1.0, torch.Generator().manual_seed(5))
+    for p, g in zip(est.transform_.parameters(), grads_g):
+        torch.testing.assert_close(p.grad, g, rtol=1e-4, atol=1e-6)
+    for p, g in zip(est.discriminator_.parameters(), grads_d):
+        torch.testing.assert_close(p.grad, g, rtol=1e-4, atol=1e-6)
+    assert not all(torch.allclose(p.grad, g) for p, g in zip(est.transform_.parameters(), clean_g))
+
+
 def test_lam_zero_never_computes_hm(bimodal, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("H_M computed with lam=0")
@@ -79,13 +100,15 @@ def test_lam_zero_never_computes_hm(bimodal, monkeypatch):
         GANSIEstimator(**FAST, lam=0.5, random_state=0).fit(bimodal)
 
 
+@pytest.mark.parametrize("instance_noise", [0.0, 1.0])
 @pytest.mark.parametrize("loss", ["gan", "wgan-gp"])
 @pytest.mark.parametrize("architecture", ["mlp", "dcgan"])
-def test_gradients_reach_every_parameter(loss, architecture):
+def test_gradients_reach_every_parameter(loss, architecture, instance_noise):
     rng = np.random.default_rng(0)
     X = rng.random((32, 8 * 8 * 3)) if architecture == "dcgan" else rng.normal(size=(32, 3))
     est = _initialized(
-        X, loss=loss, architecture=architecture, image_shape=(8, 8, 3), M=16, batch_size=16, random_state=0
+        X, loss=loss, architecture=architecture, image_shape=(8, 8, 3), M=16, batch_size=16,
+        instance_noise=instance_noise, random_state=0,
     )
     est._step(est._to_tensor(X[:16], torch.device("cpu")), 0.5, 1.0, torch.Generator().manual_seed(0))
     output_bias = list(est.discriminator_.parameters())[-1]
@@ -366,6 +389,7 @@ def test_auto_and_its_value_are_no_structural_change(bimodal):
         (dict(architecture="dcgan", image_shape=(4, 4)), np.zeros((10, 16)), "three positive integers"),
         (dict(lam=-1.0), np.zeros((10, 2)), "'lam' parameter"),
         (dict(loss="hinge"), np.zeros((10, 2)), "'loss' parameter"),
+        (dict(instance_noise=-0.1), np.zeros((10, 2)), "'instance_noise' parameter"),
         (dict(size="XL"), np.zeros((10, 2)), "'size' parameter"),
         (dict(discriminator_hidden_layer_sizes=(0,)), np.zeros((10, 2)), "discriminator_hidden_layer_sizes"),
         (dict(), np.array([[0.0, np.nan]]), "NaN"),
