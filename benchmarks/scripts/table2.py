@@ -55,8 +55,8 @@ so there the table takes about twice as long. A shorter budget is not a way out:
 ``--max-iter 1500``, about what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 957
 triples with KL 0.36 (seed 0, the earlier budget), below the paper's row (969, 0.30). Use
 ``--sizes``, ``--seeds``, ``--models`` or a GPU (``--device cuda``) to fit it into a time budget;
-``--max-iter``, ``--M``, ``--batch-size`` and ``--n-latent`` change the budget (and then the
-protocol). On one H100, eight or nine size-M fits of 20,000 steps (the then default's budget, or
+``--max-iter``, ``--M``, ``--batch-size`` and ``--n-latent`` change the budget, and
+``--instance-noise`` the discriminator's input (and then the protocol). On one H100, eight or nine size-M fits of 20,000 steps (the then default's budget, or
 variants of about its cost), each in its own process, ran side by side in 237-261 s each
 (measured with a sweep script, not through ``--jobs``), so on such a GPU the table's 30 fits
 should take about 20 minutes (an estimate from those times, not a measured run of this script).
@@ -86,6 +86,8 @@ PAPER = {  # Table 2 of the paper (Stacked MNIST 28x28x3, 5 runs): mean ± stand
 }
 QUICK = {"max_iter": 20, "M": 64, "batch_size": 64, "n_eval_samples": 64}
 BUDGET = ("M", "batch_size", "max_iter", "n_latent")  # recorded per run: defaults change between commits
+# Also recorded per run, and named in the budget note only where it is not 0 (Algorithm 1).
+OPTIONS = ("instance_noise",)
 
 
 def load_data(kind, n_samples, random_state, data_home=None):
@@ -132,16 +134,19 @@ def run_one(name, size, lam_zero, seed, args):
         f"{r['high_quality']:.3f}, modes {r['modes']}, KL {r['kl']:.3f} ({seconds:.0f} s)")
     return {"model": name, "size": size, "lam": 0.0 if lam_zero else model.lam_, "seed": seed,
             **{key: r[key] for key in METRICS}, "fit_seconds": seconds,
-            **{key: model._setting(key) for key in BUDGET}}  # "auto" resolved
+            **{key: model._setting(key) for key in BUDGET},  # "auto" resolved
+            **{key: getattr(model, key) for key in OPTIONS}}
 
 
 def budget_note(runs):
-    """Which rows were trained with which ``M``, ``batch_size``, ``max_iter`` and ``n_latent``
-    (the runs CSV records them; a value kept from a CSV written before its column existed is
-    left out, and a row with none is "unrecorded")."""
+    """Which rows were trained with which ``M``, ``batch_size``, ``max_iter`` and ``n_latent``,
+    and ``instance_noise`` where it is not 0 (the runs CSV records them; a value kept from a CSV
+    written before its column existed is left out, and a row with none is "unrecorded")."""
     groups = {}
     for run in runs:
-        budget = ", ".join(f"{key}={run[key]}" for key in BUDGET if run.get(key, "") != "") or "unrecorded"
+        keys = [key for key in BUDGET if run.get(key, "") != ""]
+        keys += [key for key in OPTIONS if run.get(key, "") != "" and float(run[key]) != 0]
+        budget = ", ".join(f"{key}={run[key]}" for key in keys) or "unrecorded"
         groups.setdefault(budget, {})[run["model"]] = None
     return "Budget per fit: " + "; ".join(f"{budget} for {', '.join(models)}"
                                           for budget, models in groups.items()) + "."
@@ -163,6 +168,8 @@ def main():
                    help="data rows per step (default: the estimator's default)")
     p.add_argument("--n-latent", type=int, default=None,
                    help="dimension of the generator's z (default: the estimator's default)")
+    p.add_argument("--instance-noise", type=float, default=None,
+                   help="GANSIEstimator's instance_noise (default: 0, the paper's Algorithm 1)")
     p.add_argument("--device", default="auto", help="torch device of the fits (default 'auto')")
     p.add_argument("--models", default="DCGAN,DCGAN-SI",
                    help="comma-separated subset of DCGAN,DCGAN-SI (default both)")
@@ -170,8 +177,9 @@ def main():
     add_update(p)
     add_resume(p)
     args = setup(p.parse_args())
-    # --M, --batch-size, --max-iter, --n-latent given: they override the estimator's budget
-    args.budget = {key: getattr(args, key) for key in BUDGET if getattr(args, key) is not None}
+    # --M, --batch-size, --max-iter, --n-latent, --instance-noise given: they override the
+    # estimator's budget and options
+    args.budget = {key: getattr(args, key) for key in BUDGET + OPTIONS if getattr(args, key) is not None}
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     if not models or set(models) - {"DCGAN", "DCGAN-SI"}:
         raise SystemExit(f"--models must be a subset of DCGAN,DCGAN-SI, got {args.models!r}")
