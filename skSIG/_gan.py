@@ -97,8 +97,8 @@ class GANSIEstimator(BaseSemiImplicit):
         each step; the H_M term, :meth:`sample` and :meth:`score_samples` are unchanged).
         ``0`` is the paper's Algorithm 1, whose discriminator judges ``theta`` itself. With
         ``1`` it judges draws ``x = theta + sigma_t e`` of the SIG model ``p(x | theta)``
-        against the data blurred by the same kernel: "instance noise" (Sonderby et al., 2017;
-        Arjovsky and Bottou, 2017), tied to the likelihood's scale and annealed with it. On the
+        against the data blurred by the same kernel: "instance noise" ([3]_, [4]_), tied to the
+        likelihood's scale and annealed with it. On the
         stacked digits it lowered the KL divergence on every seed measured (see Notes).
     architecture : {"mlp", "dcgan"}, default="mlp"
         ``"mlp"``: generator with ReLU layers ``hidden_layer_sizes`` and discriminator with ReLU
@@ -211,6 +211,10 @@ class GANSIEstimator(BaseSemiImplicit):
     ----------
     .. [1] "Semi-implicit generative model", section 3, eqs. 11-12, Algorithm 1, Appendix C.
     .. [2] Gulrajani et al., "Improved training of Wasserstein GANs", NeurIPS 2017.
+    .. [3] Sonderby et al., "Amortised MAP inference for image super-resolution", ICLR 2017
+       (instance noise).
+    .. [4] Arjovsky and Bottou, "Towards principled methods for training generative
+       adversarial networks", ICLR 2017.
 
     Examples
     --------

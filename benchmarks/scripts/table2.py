@@ -56,10 +56,11 @@ so there the table takes about twice as long. A shorter budget is not a way out:
 triples with KL 0.36 (seed 0, the earlier budget), below the paper's row (969, 0.30). Use
 ``--sizes``, ``--seeds``, ``--models`` or a GPU (``--device cuda``) to fit it into a time budget;
 ``--max-iter``, ``--M``, ``--batch-size`` and ``--n-latent`` change the budget, and
-``--instance-noise`` the discriminator's input (and then the protocol). On one H100, eight or nine size-M fits of 20,000 steps (the then default's budget, or
-variants of about its cost), each in its own process, ran side by side in 237-261 s each
-(measured with a sweep script, not through ``--jobs``), so on such a GPU the table's 30 fits
-should take about 20 minutes (an estimate from those times, not a measured run of this script).
+``--instance-noise`` what the discriminator sees (and then the protocol). On one H100, eight or
+nine size-M fits of 20,000 steps (the then default's budget, or variants of about its cost), each
+in its own process, ran side by side in 237-261 s each (measured with a sweep script, not
+through ``--jobs``), so on such a GPU the table's 30 fits should take about 20 minutes (an
+estimate from those times, not a measured run of this script).
 """
 
 import time
