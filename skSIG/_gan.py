@@ -98,8 +98,8 @@ class GANSIEstimator(BaseSemiImplicit):
         ``0`` is the paper's Algorithm 1, whose discriminator judges ``theta`` itself. With
         ``1`` it judges draws ``x = theta + sigma_t e`` of the SIG model ``p(x | theta)``
         against the data blurred by the same kernel: "instance noise" ([3]_, [4]_), tied to the
-        likelihood's scale and annealed with it. On the
-        stacked digits it lowered the KL divergence on every seed measured (see Notes).
+        likelihood's scale and annealed with it. Measured on the stacked digits only (see
+        Notes).
     architecture : {"mlp", "dcgan"}, default="mlp"
         ``"mlp"``: generator with ReLU layers ``hidden_layer_sizes`` and discriminator with ReLU
         layers ``discriminator_hidden_layer_sizes``. ``"dcgan"``: the convolutional networks of
@@ -203,9 +203,10 @@ class GANSIEstimator(BaseSemiImplicit):
     ``doc/results/table2.md``. What is left there is in the hard digits: the generator makes 8s
     at about 0.8 of their share and 7s 15-20% too often (seeds 0 and 4), while the real images
     score KL 0.019 under the same classifier. ``instance_noise=1`` with size M's default budget
-    gave KL 0.046 and 0.049 on seeds 3 and 4, where Algorithm 1 (``instance_noise=0``) gave
-    0.058 and 0.064 on the same machine, with a higher high-quality fraction (0.85 and 0.84
-    against 0.79 and 0.81).
+    gave KL 0.046, 0.049, 0.057 and 0.049 on seeds 3-6, where Algorithm 1
+    (``instance_noise=0``) gave 0.058, 0.064, 0.058 and 0.060 on the same machine (paired
+    -0.010 +/- 0.003), with a higher high-quality fraction on every seed (0.84-0.85 against
+    0.79-0.84). Four seeds, the default's worst of ten there, so it stays an option.
 
     References
     ----------
