@@ -90,6 +90,26 @@ def test_instance_noise_step(bimodal, scale):
     assert not all(torch.allclose(p.grad, g) for p, g in zip(est.transform_.parameters(), clean_g))
 
 
+def test_instance_noise_wgan_gp_penalty_is_on_the_noisy_rows(bimodal):
+    """WGAN-GP with instance noise: the critic's loss and its gradient penalty's interpolates
+    use the rows the critic judged, x + s e and theta + s e (hand-written with the same draws)."""
+    est = _initialized(bimodal, loss="wgan-gp", lam=0, instance_noise=1.0, M=32, batch_size=64, random_state=0)
+    x = est._to_tensor(bimodal[:64], torch.device("cpu"))
+    gen = torch.Generator().manual_seed(5)
+    z = torch.randn(32, est.transform_.n_latent, generator=gen)
+    noise = 0.3 * torch.randn(64 + 32, 2, generator=gen)
+    eps = torch.rand(32, 1, generator=gen)
+    G, D = copy.deepcopy(est.transform_), copy.deepcopy(est.discriminator_)
+    x_seen, theta_seen = x + noise[:64], G(z).detach() + noise[64:]
+    x_hat = (eps * x_seen[:32] + (1 - eps) * theta_seen).requires_grad_(True)
+    (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
+    loss_d = D(theta_seen).mean() - D(x_seen).mean() + 10.0 * ((grad.norm(dim=1) - 1) ** 2).mean()
+    grads_d = torch.autograd.grad(loss_d, list(D.parameters()))
+    est._step(x, 0.3, 1.0, torch.Generator().manual_seed(5))
+    for p, g in zip(est.discriminator_.parameters(), grads_d):
+        torch.testing.assert_close(p.grad, g, rtol=1e-4, atol=1e-6)
+
+
 def test_lam_zero_never_computes_hm(bimodal, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("H_M computed with lam=0")
