@@ -14,7 +14,7 @@ applied to each channel, and :func:`~skSIG.metrics.image_metrics` (the metrics o
 
 This example trains the small network (``size="S"``) for 1,000 steps of 64 images, which
 takes well under a minute on two cores but leaves the digits rough. The defaults
-(``size="M"``, 15,000 steps of 2048 generated and 512 real images) train well over a hundred
+(``size="M"``, 7,500 steps of 4096 generated and 512 real images) train well over a hundred
 times longer, for sharper digits and many more of the 1000 modes.
 """
 

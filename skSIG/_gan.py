@@ -69,10 +69,11 @@ class GANSIEstimator(BaseSemiImplicit):
     ----------
     M : int or "auto", default="auto"
         Number of generated ``theta_j`` per step, shared by both terms of eq. 12. A larger
-        ``M`` tightens the H_M bound (Lemma 1). ``"auto"`` is 1024 for ``"mlp"`` and 2048 for
-        ``"dcgan"``: on the 25-Gaussian grid 1024 rather than 512 raised the high-quality
-        fraction from 0.94-0.97 to 0.97-0.98, and on the stacked digits many draws per step
-        beat many steps at the same cost (see Notes and the user guide).
+        ``M`` tightens the H_M bound (Lemma 1). ``"auto"`` is 1024 for ``"mlp"``; for
+        ``"dcgan"`` 4096 at size M and 2048 at sizes S and L: on the 25-Gaussian grid 1024
+        rather than 512 raised the high-quality fraction from 0.94-0.97 to 0.97-0.98, and on
+        the stacked digits many draws per step beat many steps at the same cost (see Notes and
+        the user guide).
     sigma : float, default=0.1
         Standard deviation of the Gaussian likelihood of the SIG term and of
         :meth:`score_samples`, in data units.
@@ -123,8 +124,9 @@ class GANSIEstimator(BaseSemiImplicit):
     max_iter : int or "auto", default="auto"
         Number of steps of ``fit`` (one discriminator and one generator update each);
         ``"auto"`` is 40,000 for ``"mlp"``; for ``"dcgan"`` (a step on 2048 images costs
-        about twenty MLP steps on a CPU) 15,000 for sizes S and M and 7,500 for size L (a step
-        of L's wider generator costs almost three times one of M).
+        about twenty MLP steps on a CPU) 15,000 for size S and 7,500 for sizes M (whose steps
+        draw 4096 images) and L (whose wider generator makes a step on 2048 images cost almost
+        three times one of M's on as many).
     learning_rate : float, default=1e-3
         Initial Adam step size of the generator; it decays on a cosine to 1% of this value.
     discriminator_learning_rate : float, default=1e-3
@@ -184,32 +186,37 @@ class GANSIEstimator(BaseSemiImplicit):
     and KL 0.004-0.011 on seeds 0-4, where 20,000 steps gave 0.952-0.973; the plain GAN
     (``lam=0``) with the same networks and budget finds no mode (``doc/results/table1.md``).
 
-    The ``"dcgan"`` defaults are tuned on the 8x8x3 stacked digits with ``sigma=0.1``. Size M,
-    the default, draws ``M=2048`` images a step from a 64-dimensional ``z`` for 15,000 steps of
-    ``batch_size=512``: over seeds 0-4 it covered all 1000 digit triples with KL to uniform
-    0.042-0.052 (mean 0.046), where the earlier default (``M=1024``, ``n_latent=256``, 20,000
-    steps) gave 0.050-0.090 (mean 0.066), at about 1.14 times its time. Size L draws the same
-    2048 images from a 64-dimensional ``z`` for 7,500 steps (its wider generator's steps cost
-    almost three times as much): over seeds 0-4 it covered all 1000 triples with KL 0.042-0.052
-    (mean 0.047), where the earlier budget (``M=1024``, ``n_latent=256``, 10,000 steps) gave
-    991-1000 triples and KL 0.051-0.075, at about 1.3 times its time. Size S, with a half-width
-    discriminator, takes size M's budget: over seeds 0-4 it covered all 1000 triples with KL
-    0.047-0.066 (mean 0.056), where the earlier default gave 998-1000 triples and 0.051-0.112
-    (mean 0.071). At equal cost many draws per step beat many steps, and none of the other
-    settings tried was a clear gain across seeds (learning rates, ``lam``, ``sigma``, the
-    annealing's length, wider networks, ``batch_size=1024``, 28,000 steps, a packed
-    discriminator, a running average of the weights); ``lam="auto"`` collapsed. The measurements
-    are in the user guide (:ref:`gansi-images`), the defaults' results on the stacked digits in
-    ``doc/results/table2.md``. What is left there is in the hard digits: the generator makes 8s
-    at about 0.8 of their share and 7s 15-20% too often (seeds 0 and 4), while the real images
-    score KL 0.019 under the same classifier. ``instance_noise=1`` with size M's default budget
-    gave KL 0.046, 0.049, 0.057 and 0.049 on seeds 3-6, where Algorithm 1
-    (``instance_noise=0``) gave 0.058, 0.064, 0.058 and 0.060 on the same machine (paired
-    -0.010 +/- 0.003), with a higher high-quality fraction on every seed (0.84-0.85 against
-    0.79-0.84). Four seeds, the default's worst of ten there, so it stays an option. On the
-    25-Gaussian grid (``sigma=0.05``, the ``"mlp"`` defaults, seeds 0 and 1) ``instance_noise=1``
-    gave 25/25 modes, high-quality fraction 0.984 and 0.986 and KL 0.0029 and 0.0028, where
-    ``0`` gave 0.981 and 0.984, KL 0.0044 and 0.0036.
+    The ``"dcgan"`` defaults are tuned on the 8x8x3 stacked digits with ``sigma=0.1``. Size M, the
+    default, draws ``M=4096`` images a step from a 64-dimensional ``z`` for 7,500 steps of
+    ``batch_size=512``. On one two-core machine (first-generation AMD Zen) it covered all 1000 digit
+    triples on seeds 0-8 with KL to uniform 0.042-0.050 (mean 0.046), where the budget before it,
+    ``M=2048`` for 15,000 steps at the same cost, gave 0.044-0.064 (mean 0.054) on the same seeds
+    (paired -0.008 +/- 0.002, lower on eight of the nine), though with a lower high-quality fraction
+    (0.75-0.78 against 0.80-0.84) and above 0.05 on seeds 4 and 8 (0.0504, 0.0501). Where confident
+    samples matter more than balanced modes, ``M=2048, max_iter=15000`` is that earlier budget. It
+    is what fitted Table 2's size-M rows (``doc/results/table2.md``: KL 0.042-0.052 over seeds 0-4
+    on a faster machine), and it had replaced ``M=1024``, ``n_latent=256``, 20,000 steps
+    (0.050-0.090). Size L draws 2048 images from a 64-dimensional ``z`` for 7,500 steps (its wider
+    generator's steps cost almost three times as much): over seeds 0-4 it covered all 1000 triples
+    with KL 0.042-0.052 (mean 0.047), where the earlier budget (``M=1024``, ``n_latent=256``, 10,000
+    steps) gave 991-1000 triples and KL 0.051-0.075, at about 1.3 times its time. Size S, with a
+    half-width discriminator, takes size M's earlier budget: over seeds 0-4 it covered all 1000
+    triples with KL 0.047-0.066 (mean 0.056), where the earlier default gave 998-1000 triples and
+    0.051-0.112 (mean 0.071). At equal cost many draws per step beat many steps, and none of the
+    other settings tried was a clear gain across seeds (learning rates, ``lam``, ``sigma``, the
+    annealing's length, wider networks, ``batch_size=1024``, 28,000 steps, a packed discriminator, a
+    running average of the weights); ``lam="auto"`` collapsed. The measurements are in the user
+    guide (:ref:`gansi-images`), the defaults' results on the stacked digits in
+    ``doc/results/table2.md``. What is left there is in the hard digits: the generator makes 8s at
+    about 0.8 of their share and 7s 15-20% too often (earlier budget, seeds 0 and 4), while the real
+    images score KL 0.019 under the same classifier. ``instance_noise=1`` with size M's earlier
+    budget gave KL 0.046, 0.049, 0.057 and 0.049 on seeds 3-6, where Algorithm 1
+    (``instance_noise=0``) gave 0.058, 0.064, 0.058 and 0.060 on the same machine (paired -0.010 +/-
+    0.003), with a higher high-quality fraction on every seed (0.84-0.85 against 0.79-0.84). Four
+    seeds, the earlier budget's worst of ten there, so it stays an option. On the 25-Gaussian grid
+    (``sigma=0.05``, the ``"mlp"`` defaults, seeds 0 and 1) ``instance_noise=1`` gave 25/25 modes,
+    high-quality fraction 0.984 and 0.986 and KL 0.0029 and 0.0028, where ``0`` gave 0.981 and
+    0.984, KL 0.0044 and 0.0036.
 
     References
     ----------
@@ -236,15 +243,16 @@ class GANSIEstimator(BaseSemiImplicit):
     # GAN-SI uses the Gaussian likelihood of eq. 12; the base class reads this name.
     likelihood = "gaussian"
     # What "auto" means for M, batch_size, max_iter and n_latent, by architecture and DCGAN size
-    # (measured, see Notes). Every DCGAN size draws twice the thetas of the earlier budget
-    # (M=1024, n_latent=256, 20,000 steps) from a smaller z: S and M for three quarters of its
-    # steps (1.14x its time at size M), L, whose wider generator makes a step cost almost three
-    # times one of M, for half of M's steps (1.3x the time of its earlier budget of M=1024 for
-    # 10,000 steps); times of two single-threaded fits side by side.
+    # (measured, see Notes). S and L draw twice the thetas of the first budget (M=1024,
+    # n_latent=256, 20,000 steps) from a smaller z: S for three quarters of its steps, L, whose
+    # wider generator makes a step cost almost three times one of M, for 7,500 steps (1.3x the
+    # time of its first budget of M=1024 for 10,000 steps). M draws 4096 thetas for 7,500 steps,
+    # the cost of S's budget at size M, which it replaced (lower KL on 8 of 9 seeds, lower
+    # high-quality fraction).
     _AUTO_SETTINGS = {
         "mlp": {"M": 1024, "batch_size": 512, "max_iter": 40000, "n_latent": 10},
         "dcgan-S": {"M": 2048, "batch_size": 512, "max_iter": 15000, "n_latent": 64},
-        "dcgan-M": {"M": 2048, "batch_size": 512, "max_iter": 15000, "n_latent": 64},
+        "dcgan-M": {"M": 4096, "batch_size": 512, "max_iter": 7500, "n_latent": 64},
         "dcgan-L": {"M": 2048, "batch_size": 512, "max_iter": 7500, "n_latent": 64},
     }
 

@@ -450,12 +450,12 @@ def test_auto_budget_follows_architecture(bimodal):
     """M, batch_size, max_iter and n_latent left at "auto" take the per-architecture values."""
     keys = ("M", "batch_size", "max_iter", "n_latent")
     assert [GANSIEstimator()._setting(k) for k in keys] == [1024, 512, 40000, 10]
-    expected = {"S": [2048, 512, 15000, 64], "M": [2048, 512, 15000, 64], "L": [2048, 512, 7500, 64]}
+    expected = {"S": [2048, 512, 15000, 64], "M": [4096, 512, 7500, 64], "L": [2048, 512, 7500, 64]}
     for size, values in expected.items():
         dcgan = GANSIEstimator(architecture="dcgan", image_shape=(8, 8, 3), size=size)
         assert [dcgan._setting(k) for k in keys] == values
     # the default size is M
-    assert GANSIEstimator(architecture="dcgan")._setting("M") == 2048
+    assert GANSIEstimator(architecture="dcgan")._setting("M") == 4096
     # size only sizes the DCGAN: an MLP with size="L" keeps the MLP budget
     assert GANSIEstimator(size="L")._setting("max_iter") == 40000
     explicit = GANSIEstimator(M=7, batch_size=5, max_iter=3, n_latent=2)

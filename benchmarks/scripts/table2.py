@@ -39,13 +39,15 @@ perfect generator would reach under this classifier.
 
 Cost: the full table is 3 sizes x 2 models x 5 seeds = 30 fits at the estimator's default DCGAN
 budget (``"auto"``: 15,000 steps of M=2048 generated images (``n_latent=64``) and 512 real ones
-for sizes S and M, at size M about 1.14x the time of the earlier budget of 20,000 steps of
-M=1024 (``n_latent=256``); 7,500 steps of the same M=2048 for size L, whose wider generator
-makes a step cost almost three times one of size M, so that a fit takes about 1.4x one of size
-M). On two idle CPU cores one fit of the 20,000-step budget on both threads takes 7-9 minutes
-(DCGAN-SI 452 s, DCGAN 418 s; another day 27 ms a step), one of size M's budget 9-10 minutes
-(36-39 ms a step); the default, one single-threaded fit per core, runs two fits in 11-13 minutes
-at sizes S and M and 17 minutes at size L (1007-1020 s); on the machine that refitted Table 2's
+for size S; 7,500 steps of M=4096 for size M, the same number of generated images as S's (the
+size-M rows in doc/results were fitted with S's budget, about 1.14x the time of the earlier
+budget of 20,000 steps of M=1024, ``n_latent=256``); 7,500 steps of M=2048 for size L, whose
+wider generator makes a step cost almost three times one of size M on as many images, so that
+a fit takes about 1.4x one of size M). On two idle CPU cores one fit of the 20,000-step budget
+on both threads takes 7-9 minutes (DCGAN-SI 452 s, DCGAN 418 s; another day 27 ms a step), one
+of size M's budget of 15,000 steps of M=2048 9-10 minutes (36-39 ms a step); the default, one
+single-threaded fit per core, runs two fits in 11-13 minutes at sizes S and M (size M's
+15,000-step budget) and 17 minutes at size L (1007-1020 s); on the machine that refitted Table 2's
 S and L rows, 15-19 minutes at size S and 21-25 at size L (1238-1520 s). The full table needs
 about 3.5 hours on such a machine, far beyond the 30-minute target, and the 5 seeds of one size
 (both models) 60-85 minutes; the table in doc/results, its S and L rows from the slower

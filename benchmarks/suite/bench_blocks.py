@@ -7,7 +7,7 @@ The 8x8 DCGAN's blocks:
 - the dense blocks' gather of ``A`` from the weights, whose backward sums with ``scatter_add_``,
   against autograd's own indexing (backward: ``index_put_`` with ``accumulate=True``).
 
-Forward and backward pass of a 2048-image batch (size M's default ``M``).
+Forward and backward pass of a 2048-image batch (the ``M`` of sizes S and L; size M draws 4096).
 
 GAN-SI's closed-form H_M value and gradient (``gaussian_hm_and_grad``), whose gradient product
 is taken as ``(D + 1, M)`` up to ``_THIN_GRAD_MAX_D`` features and as ``(M, D + 1)`` above,
