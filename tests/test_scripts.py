@@ -149,6 +149,28 @@ def test_table1_update_refits_only_the_named_models(tmp_path):
     assert "| 1 × 1 |" in [line for line in report.splitlines() if line.startswith("| VAE |")][0]
 
 
+def test_wgan_grid_update_refits_the_si_row_with_its_lam(tmp_path):
+    # a runs CSV written before the lam column existed: its WGAN-GP row is kept (lam 0 by
+    # construction), its WGAN-GP-SI row is replaced by a fit with --lam, which the row records
+    (tmp_path / "wgan_grid_runs.csv").write_text(
+        "model,seed,modes,modes_veegan,high_quality,kl,fit_seconds,jobs,threads\n"
+        "WGAN-GP,0,1,1,0.25,3.5,500.0,2,1\nWGAN-GP-SI,0,20,25,0.75,0.5,600.0,2,1\n"
+    )
+    result = run_script("wgan_grid.py", tmp_path, "--models", "WGAN-GP-SI", "--lam", "2.5", "--update")
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = (tmp_path / "wgan_grid_runs.csv").read_text().splitlines()
+    assert rows[0].endswith(",fit_seconds,jobs,threads,lam")
+    assert rows[1] == "WGAN-GP,0,1,1,0.25,3.5,500.0,2,1,"
+    assert rows[2].startswith("WGAN-GP-SI,0,") and rows[2].endswith(",1,1,2.5")
+    report = (tmp_path / "wgan_grid.md").read_text()
+    assert "| WGAN-GP | 0 | 1 | 1.0 | 0.25 | 3.500 | 1.0 | 500 | 2 × 1 |" in report
+    assert [line for line in report.splitlines() if line.startswith("| WGAN-GP-SI |")][0].startswith(
+        "| WGAN-GP-SI | 2.5 | 1 |")
+    assert "kept from an earlier run" in report
+    bad = run_script("wgan_grid.py", tmp_path, "--lam", "-1")
+    assert bad.returncode != 0 and "--lam must be at least 0" in bad.stderr
+
+
 def test_table2_update_keeps_other_sizes_and_counts_their_seeds(tmp_path):
     # two seeds of size M from an "earlier run" survive a quick size-S refit; the Seeds column
     # says how many seeds each row averages, since kept rows can have another count
