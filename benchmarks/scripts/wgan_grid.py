@@ -8,7 +8,7 @@ the seeds, and the VEEGAN/PacGAN modes (>= 1 high-quality sample). Both models a
 ``GANSIEstimator(sigma=0.05, loss="wgan-gp")`` with default training and the same networks
 and budget: WGAN-GP with ``lam=0``, WGAN-GP-SI with ``--lam`` (default: the estimator's
 ``lam=1``). The paper reports WGAN-GP-SI only on CIFAR-10 (Table 3); this is the grid
-counterpart. On two cores of a first-generation AMD Zen a fit took 470-610 s (two side by
+counterpart. On two cores of a first-generation AMD Zen a fit took 470-665 s (two side by
 side, one thread each), the 10 fits 50 minutes.
 
     python benchmarks/scripts/wgan_grid.py            # 5 seeds, one fit per core, doc/results/wgan_grid.*
