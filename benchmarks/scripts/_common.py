@@ -317,6 +317,20 @@ def add_update(p):
                         "CSV already in --out")
 
 
+def select_models(args, names, known):
+    """``names`` (in their order) restricted to ``--models``, whose entries must be in
+    ``known``; ``--update`` needs ``--models`` (the models to refit)."""
+    if args.update and not args.models:
+        raise SystemExit("--update needs --models: the models to refit")
+    if not args.models:
+        return list(names)
+    wanted = [m.strip() for m in args.models.split(",")]
+    unknown = set(wanted) - set(known)
+    if unknown:
+        raise SystemExit(f"unknown models {sorted(unknown)}; choose from {list(known)}")
+    return [name for name in names if name in wanted]
+
+
 def keep_other_runs(path, runs, refitted, order):
     """``runs`` plus the rows of the runs CSV at ``path`` whose model is not in ``refitted``,
     sorted by ``order(row)``; and a note for the report saying which rows were kept (None

@@ -19,7 +19,7 @@ the other baselines 0.5-1).
 import numpy as np
 from _common import (GRID_N_SAMPLES, GRID_N_TRAIN, GRID_STD, Checkpoint, add_jobs, add_resume, add_update,
                      fmt, fmt_setting, grid_run, keep_other_runs, n_cores, parser, record_setting,
-                     run_jobs, setup, summarize, write_csv, write_report)
+                     run_jobs, select_models, setup, summarize, write_csv, write_report)
 
 import skSIG
 from benchmarks.baselines import GAN, VAE, VEEGAN, UnrolledGAN
@@ -75,18 +75,10 @@ def main():
     add_update(p)
     add_resume(p)
     args = setup(p.parse_args())
-    if args.update and not args.models:
-        raise SystemExit("--update needs --models: the models to refit")
-    names = available_models()
+    names = select_models(args, available_models(), PAPER)
     notes = []
-    if "GAN-SI" not in names:
+    if "GAN-SI" not in available_models():
         notes.append("GAN-SI and GAN-SI λ=0 skipped: skSIG.GANSIEstimator is not available in this install.")
-    if args.models:
-        wanted = [m.strip() for m in args.models.split(",")]
-        unknown = set(wanted) - set(PAPER)
-        if unknown:
-            raise SystemExit(f"unknown models {sorted(unknown)}; choose from {list(PAPER)}")
-        names = [name for name in names if name in wanted]
 
     jobs = [(name, seed) for seed in range(args.seeds) for name in names]
     checkpoint = Checkpoint(args, "table1")

@@ -19,8 +19,8 @@ side, one thread each), the 10 fits 50 minutes.
 
 import numpy as np
 from _common import (GRID_N_SAMPLES, GRID_N_TRAIN, GRID_STD, Checkpoint, add_jobs, add_resume, add_update, fmt,
-                     fmt_setting, grid_run, keep_other_runs, n_cores, parser, record_setting, run_jobs, setup,
-                     summarize, write_csv, write_report)
+                     fmt_setting, grid_run, keep_other_runs, n_cores, parser, record_setting, run_jobs,
+                     select_models, setup, summarize, write_csv, write_report)
 
 from skSIG import GANSIEstimator
 
@@ -59,15 +59,7 @@ def main():
     add_update(p)
     add_resume(p)
     args = setup(p.parse_args())
-    if args.update and not args.models:
-        raise SystemExit("--update needs --models: the models to refit")
-    names = list(MODELS)
-    if args.models:
-        wanted = [m.strip() for m in args.models.split(",")]
-        unknown = set(wanted) - set(MODELS)
-        if unknown:
-            raise SystemExit(f"unknown models {sorted(unknown)}; choose from {list(MODELS)}")
-        names = [name for name in names if name in wanted]
+    names = select_models(args, MODELS, MODELS)
     if args.lam is not None and args.lam < 0:
         raise SystemExit("--lam must be at least 0")
 
