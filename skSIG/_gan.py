@@ -89,7 +89,7 @@ class GANSIEstimator(BaseSemiImplicit):
         ``"auto"`` weights H_M strongly early and weakly late (``lambda`` ends near 0.004-0.016
         on the 25-Gaussian grid). The default ``1.0`` is what measured best there: "auto"
         sharpened a two-layer generator but lost a mode on one of three seeds with the default
-        three-layer one. With ``loss="wgan-gp"`` the critic's gradients are on another scale and
+        three-layer one. With ``loss="wgan-gp"`` the H_M term needs more weight against the critic:
         ``lam=10`` is the better choice on the same grid: over seeds 0-4 it found all 25 modes,
         high-quality fraction 0.963-0.971 and KL 0.014-0.032, where ``lam=1`` found 16-25 modes
         (mean 20.2, high-quality fraction 0.81, KL 0.46) and the plain WGAN-GP 0-1
