@@ -75,9 +75,10 @@ def main():
     add_update(p)
     add_resume(p)
     args = setup(p.parse_args())
-    names = select_models(args, available_models(), PAPER)
+    available = available_models()
+    names = select_models(args, available, PAPER)
     notes = []
-    if "GAN-SI" not in available_models():
+    if "GAN-SI" not in available:
         notes.append("GAN-SI and GAN-SI λ=0 skipped: skSIG.GANSIEstimator is not available in this install.")
 
     jobs = [(name, seed) for seed in range(args.seeds) for name in names]
