@@ -189,8 +189,8 @@ def test_table2_update_keeps_other_sizes_and_counts_their_seeds(tmp_path):
     assert "| DCGAN-SI(M) | 2 | 650.00 ± 50.00 | 0.85 ± 0.05 |" in report
     # the kept rows come from a CSV without jobs and threads: their setting is unknown
     assert "| 999.5 ± 0.5 | 0.060 ± 0.010 | 450 | ? |" in report
-    assert rows[0].endswith(",fit_seconds,M,batch_size,max_iter,n_latent,instance_noise,jobs,threads")
-    assert rows[2].endswith(",,,,,,,")
+    assert rows[0].endswith(",fit_seconds,M,batch_size,max_iter,n_latent,instance_noise,loss,jobs,threads")
+    assert rows[2].endswith(",,,,,,,,")
     assert "| 1 × 1 |" in [line for line in report.splitlines() if line.startswith("| DCGAN-SI(S) |")][0]
     # each run records the budget it was trained with ("auto" resolved)
     assert ("Budget per fit: M=64, batch_size=64, max_iter=20, n_latent=64 for DCGAN-SI(S); unrecorded for "
@@ -205,12 +205,32 @@ def test_table2_budget_flags_override_the_estimator_default(tmp_path):
                         "16", "--max-iter", "7", "--n-latent", "5", "--instance-noise", "0.5")
     assert result.returncode == 0, result.stderr[-2000:]
     rows = (tmp_path / "table2_runs.csv").read_text().splitlines()
-    assert rows[0].split(",")[-7:-2] == ["M", "batch_size", "max_iter", "n_latent", "instance_noise"]
-    assert rows[1].split(",")[-7:-2] == ["32", "16", "7", "5", "0.5"]
+    assert rows[0].split(",")[-8:-2] == ["M", "batch_size", "max_iter", "n_latent", "instance_noise", "loss"]
+    assert rows[1].split(",")[-8:-2] == ["32", "16", "7", "5", "0.5", "gan"]
     report = (tmp_path / "table2.md").read_text()
     assert ("Budget per fit: M=32, batch_size=16, max_iter=7, n_latent=5, instance_noise=0.5 for "
             "DCGAN-SI(S).") in report
     assert "same networks and budget, M=32, batch_size=16, max_iter=7, n_latent=5, instance_noise=0.5." in report
+
+
+def test_table2_wgan_gp_writes_its_own_table_with_the_lam_of_its_si_rows(tmp_path):
+    # --loss wgan-gp: the rows are WGAN-GP / WGAN-GP-SI, fitted with that loss (recorded per run)
+    # and --lam, in wgan_digits.* so that Table 2's files stay as they are; no paper columns
+    result = run_script("table2.py", tmp_path, "--loss", "wgan-gp", "--lam", "2.5")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert not (tmp_path / "table2.md").exists() and (tmp_path / "wgan_digits.csv").exists()
+    rows = [row.split(",") for row in (tmp_path / "wgan_digits_runs.csv").read_text().splitlines()]
+    runs = [dict(zip(rows[0], row)) for row in rows[1:]]
+    assert [(r["model"], r["lam"], r["loss"]) for r in runs] == [
+        ("WGAN-GP(S)", "0.0", "wgan-gp"), ("WGAN-GP-SI(S)", "2.5", "wgan-gp")]
+    report = (tmp_path / "wgan_digits.md").read_text()
+    assert report.startswith("# WGAN-GP vs WGAN-GP-SI on stacked digits")
+    assert "WGAN-GP is `lam=0`, WGAN-GP-SI `lam=2.5`; both with `loss=\"wgan-gp\"`" in report
+    assert "| WGAN-GP-SI(S) | 1 |" in report and "Paper" not in report
+    bad = run_script("table2.py", tmp_path, "--loss", "wgan-gp", "--models", "DCGAN-SI")
+    assert bad.returncode != 0 and "subset of WGAN-GP,WGAN-GP-SI" in bad.stderr
+    bad = run_script("table2.py", tmp_path, "--lam", "-1")
+    assert bad.returncode != 0 and "--lam must be at least 0" in bad.stderr
 
 
 def test_run_jobs_checkpoint_resumes_a_stopped_run(tmp_path):

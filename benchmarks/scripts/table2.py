@@ -8,7 +8,11 @@ the scikit-learn cache). For each size S/M/L and seed, two models with the same 
 budget are fitted:
 
 - DCGAN: ``GANSIEstimator(architecture="dcgan", image_shape=..., size=s, lam=0)``;
-- DCGAN-SI: the same with the default ``lam``.
+- DCGAN-SI: the same with the default ``lam`` (or ``--lam``).
+
+``--loss wgan-gp`` fits the same networks with a WGAN-GP critic instead (rows WGAN-GP and
+WGAN-GP-SI, the paper's second variant, which it measures on CIFAR-10 only) and writes
+``wgan_digits.*`` instead of ``table2.*``; the estimator's docs advise ``--lam 10`` with it.
 
 26,000 generator samples per model are classified by :class:`skSIG.metrics.StackedDigitsClassifier`
 (fitted once, on stacked images drawn independently of the training data) and scored by
@@ -36,6 +40,7 @@ perfect generator would reach under this classifier.
     python benchmarks/scripts/table2.py --resume        # a stopped run: fit only what it missed
     python benchmarks/scripts/table2.py --sizes M --models DCGAN-SI --M 2048 --max-iter 13500 \
         --out /tmp/budget                               # another budget, in a table of its own
+    python benchmarks/scripts/table2.py --loss wgan-gp --lam 10 --sizes M   # -> wgan_digits.*
 
 Cost: the full table is 3 sizes x 2 models x 5 seeds = 30 fits at the estimator's default DCGAN
 budget (``"auto"``: 15,000 steps of M=2048 generated images (``n_latent=64``) and 512 real ones
@@ -108,8 +113,15 @@ def load_data(kind, n_samples, random_state, data_home=None):
         ) from None
 
 
-def model_name(lam_zero, size):
-    return f"{'DCGAN' if lam_zero else 'DCGAN-SI'}({size})"
+def model_names(loss):
+    """The plain and the SI model of ``loss``: the paper's DCGAN / DCGAN-SI or WGAN-GP / WGAN-GP-SI."""
+    plain = "DCGAN" if loss == "gan" else "WGAN-GP"
+    return plain, f"{plain}-SI"
+
+
+def model_name(lam_zero, size, loss="gan"):
+    plain, si = model_names(loss)
+    return f"{plain if lam_zero else si}({size})"
 
 
 def run_one(name, size, lam_zero, seed, args):
@@ -138,7 +150,7 @@ def run_one(name, size, lam_zero, seed, args):
     return {"model": name, "size": size, "lam": 0.0 if lam_zero else model.lam_, "seed": seed,
             **{key: r[key] for key in METRICS}, "fit_seconds": seconds,
             **{key: model._setting(key) for key in BUDGET},  # "auto" resolved
-            **{key: getattr(model, key) for key in OPTIONS}}
+            **{key: getattr(model, key) for key in OPTIONS}, "loss": model.loss}
 
 
 def budget_note(runs):
@@ -173,19 +185,30 @@ def main():
                    help="dimension of the generator's z (default: the estimator's default)")
     p.add_argument("--instance-noise", type=float, default=None,
                    help="GANSIEstimator's instance_noise (default: 0, the paper's Algorithm 1)")
+    p.add_argument("--loss", choices=["gan", "wgan-gp"], default=None,
+                   help="GANSIEstimator's loss (default 'gan': DCGAN vs DCGAN-SI, Table 2); 'wgan-gp': "
+                        "WGAN-GP vs WGAN-GP-SI, written to wgan_digits.* instead of table2.*")
+    p.add_argument("--lam", type=float, default=None,
+                   help="lam of the SI rows (default: the estimator's default; the plain rows use 0)")
     p.add_argument("--device", default="auto", help="torch device of the fits (default 'auto')")
-    p.add_argument("--models", default="DCGAN,DCGAN-SI",
-                   help="comma-separated subset of DCGAN,DCGAN-SI (default both)")
+    p.add_argument("--models", default=None,
+                   help="comma-separated subset of DCGAN,DCGAN-SI (with --loss wgan-gp: "
+                        "WGAN-GP,WGAN-GP-SI; default both)")
     add_jobs(p)
     add_update(p)
     add_resume(p)
     args = setup(p.parse_args())
-    # --M, --batch-size, --max-iter, --n-latent, --instance-noise given: they override the
-    # estimator's budget and options
-    args.budget = {key: getattr(args, key) for key in BUDGET + OPTIONS if getattr(args, key) is not None}
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
-    if not models or set(models) - {"DCGAN", "DCGAN-SI"}:
-        raise SystemExit(f"--models must be a subset of DCGAN,DCGAN-SI, got {args.models!r}")
+    # --M, --batch-size, --max-iter, --n-latent, --instance-noise, --loss, --lam given: they
+    # override the estimator's budget and options (run_one sets lam=0 for the plain rows)
+    args.budget = {key: getattr(args, key) for key in BUDGET + OPTIONS + ("loss", "lam")
+                   if getattr(args, key) is not None}
+    if args.lam is not None and args.lam < 0:
+        raise SystemExit("--lam must be at least 0")
+    loss = args.loss or "gan"
+    plain, si = model_names(loss)
+    models = [m.strip() for m in (args.models or f"{plain},{si}").split(",") if m.strip()]
+    if not models or set(models) - {plain, si}:
+        raise SystemExit(f"--models must be a subset of {plain},{si}, got {args.models!r}")
     sizes = [s.strip().upper() for s in args.sizes.split(",") if s.strip()]
     if not sizes or set(sizes) - {"S", "M", "L"}:
         raise SystemExit(f"--sizes must be a subset of S,M,L, got {args.sizes!r}")
@@ -200,38 +223,42 @@ def main():
     log(f"real stacked images: IS {real['inception_score']:.2f}, high quality "
         f"{real['high_quality']:.3f}, modes {real['modes']}, KL {real['kl']:.3f}")
 
-    jobs = [(model_name(lam_zero, size), size, lam_zero, seed)
+    jobs = [(model_name(lam_zero, size, loss), size, lam_zero, seed)
             for size in sizes for lam_zero in (True, False) for seed in range(args.seeds)
-            if ("DCGAN" if lam_zero else "DCGAN-SI") in models]
-    checkpoint = Checkpoint(args, "table2")
+            if (plain if lam_zero else si) in models]
+    report = "table2" if loss == "gan" else "wgan_digits"
+    checkpoint = Checkpoint(args, report)
     runs = record_setting(run_jobs(run_one, [(*job, args) for job in jobs], args.jobs,
                                    checkpoint=checkpoint, key=lambda job: f"{job[0]} seed {job[3]}"),
                           args)
     notes = []
     if args.update:
-        order = {name: i for i, name in enumerate(PAPER)}
-        runs, note = keep_other_runs(args.out / "table2_runs.csv", runs,
+        order = {model_name(lam_zero, size, loss): i
+                 for i, (size, lam_zero) in enumerate((s, z) for s in "SML" for z in (True, False))}
+        runs, note = keep_other_runs(args.out / f"{report}_runs.csv", runs,
                                      list(dict.fromkeys(job[0] for job in jobs)),
                                      lambda run: (order[run["model"]], run["seed"]))
         notes += [note] if note else []
 
-    write_csv(args.out / "table2_runs.csv", runs)
+    write_csv(args.out / f"{report}_runs.csv", runs)
     table = []
     n_real = len(Xr)
     # KL at three decimals: ours lie between the sampling floor (~0.02) and 0.1
     decimals = {"modes": 1, "kl": 3}
+    columns, summary = summarize(runs, METRICS + ["fit_seconds"])
+    # the paper's columns where it has rows of these models (it has no WGAN-GP on digits)
+    paper = any(name in PAPER for name in columns)
     table.append([f"Real stacked images ({n_real})", "–",
                   *(f"{real[k]:.0f}" if k == "modes" else f"{real[k]:.{decimals.get(k, 2)}f}"
                     for k in METRICS),
-                  "–", "–", *["–"] * len(HEADER)])
-    columns, summary = summarize(runs, METRICS + ["fit_seconds"])
+                  "–", "–", *["–"] * (len(HEADER) if paper else 0)])
     for name, col in columns.items():
         table.append([name, len(col["kl"]), *(fmt(col[k], decimals.get(k, 2)) for k in METRICS),
                       f"{np.mean(col['fit_seconds']):.0f}",
-                      fmt_setting(runs, name), *PAPER[name]])
-    write_csv(args.out / "table2.csv", summary)
+                      fmt_setting(runs, name), *(PAPER.get(name, ["–"] * len(HEADER)) if paper else [])])
+    write_csv(args.out / f"{report}.csv", summary)
     header = ["Model", "Seeds", *HEADER, "Fit time (s)", "Fits × threads",
-              *(f"Paper {h}" for h in HEADER)]
+              *(f"Paper {h}" for h in HEADER if paper)]
     shape = "×".join(map(str, SHAPES[args.data]))
     data_text = ("scikit-learn's 8×8 digits stacked as RGB (offline; the paper uses 28×28 "
                  "Stacked MNIST)" if args.data == "digits" else "Stacked MNIST")
@@ -242,16 +269,21 @@ def main():
              "row's seeds (0, 1, ..., as many as its Seeds column says). Fit time: mean wall "
              "time of one fit, with as many fits sharing the CPU cores, each on as many torch "
              "threads, as the Fits × threads column says (the `--jobs` and `--threads` of the "
-             f"command that fitted the row; this command ran on {n_cores()} cores). DCGAN is "
-             "`lam=0`, DCGAN-SI the default `lam`; same networks and budget"
-             + "".join(f", {key}={value}" for key, value in args.budget.items())
+             f"command that fitted the row; this command ran on {n_cores()} cores). {plain} is "
+             f"`lam=0`, {si} " + (f"`lam={args.lam:g}`" if args.lam is not None else "the default `lam`")
+             + ("" if loss == "gan" else "; both with `loss=\"wgan-gp\"`, a WGAN-GP critic (gradient "
+                "penalty 10) in place of the discriminator, on Table 2's networks")
+             + "; same networks and budget"
+             + "".join(f", {key}={value}" for key, value in args.budget.items() if key not in ("loss", "lam"))
              + ". Modes: digit "
              "triples with ≥ 1 sample; KL: KL(P_g ‖ uniform). The first row scores real "
              "stacked images (fresh triples): the ceiling under this classifier. Our IS and "
-             "exp H columns are over the 1000 triples; the paper's (≤ 10) appear to be over the 10 "
-             "digits, so compare high quality, modes and KL.")
-    write_report(args, "table2", "Table 2: DCGAN vs DCGAN-SI on stacked digits", intro, header, table,
-                 [budget_note(runs), *notes])
+             "exp H columns are over the 1000 triples"
+             + ("; the paper's (≤ 10) appear to be over the 10 digits, so compare high quality, "
+                "modes and KL." if paper else "; the paper has no WGAN-GP rows on Stacked MNIST."))
+    title = ("Table 2: DCGAN vs DCGAN-SI on stacked digits" if loss == "gan"
+             else "WGAN-GP vs WGAN-GP-SI on stacked digits (Table 2's protocol)")
+    write_report(args, report, title, intro, header, table, [budget_note(runs), *notes])
     checkpoint.close()
 
 
