@@ -12,7 +12,8 @@ budget are fitted:
 
 ``--loss wgan-gp`` fits the same networks with a WGAN-GP critic instead (rows WGAN-GP and
 WGAN-GP-SI, the paper's second variant, which it measures on CIFAR-10 only) and writes
-``wgan_digits.*`` instead of ``table2.*``; the estimator's docs advise ``--lam 10`` with it.
+``wgan_digits.*`` instead of ``table2.*``. The ``lam`` that measured best differs: 10 on the
+25-Gaussian grid (``wgan_grid.py``), the default 1 here (see the estimator's ``lam``).
 
 26,000 generator samples per model are classified by :class:`skSIG.metrics.StackedDigitsClassifier`
 (fitted once, on stacked images drawn independently of the training data) and scored by
@@ -40,7 +41,7 @@ perfect generator would reach under this classifier.
     python benchmarks/scripts/table2.py --resume        # a stopped run: fit only what it missed
     python benchmarks/scripts/table2.py --sizes M --models DCGAN-SI --M 2048 --max-iter 13500 \
         --out /tmp/budget                               # another budget, in a table of its own
-    python benchmarks/scripts/table2.py --loss wgan-gp --lam 10 --sizes M   # -> wgan_digits.*
+    python benchmarks/scripts/table2.py --loss wgan-gp --sizes M   # -> wgan_digits.*
 
 Cost: the full table is 3 sizes x 2 models x 5 seeds = 30 fits at the estimator's default DCGAN
 budget (``"auto"``: 15,000 steps of M=2048 generated images (``n_latent=64``) and 512 real ones
