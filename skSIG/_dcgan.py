@@ -174,10 +174,13 @@ class _Affine(nn.Module):
         else:
             bias_index = torch.zeros(weight_index.shape[1], dtype=torch.float64)
         # Each entry must be a single weight: a sum of several would not be an integer
-        # position in range, or would differ from the convolution on random weights.
-        conv.weight.normal_()
+        # position in range, or would differ from the convolution on random weights. Those
+        # come from a generator of their own: the check is the same on every build and leaves
+        # torch's global random state alone.
+        gen = torch.Generator().manual_seed(0)
+        conv.weight.normal_(generator=gen)
         if has_bias:
-            conv.bias.normal_()
+            conv.bias.normal_(generator=gen)
         w = torch.cat([conv.weight.new_zeros(1), conv.weight.ravel()])
         b = torch.cat([conv.weight.new_zeros(1), conv.bias.ravel() if has_bias else conv.weight.new_zeros(0)])
         ok = (

@@ -251,8 +251,13 @@ def test_dcgan_affine_needs_one_convolution():
     conv = torch.nn.Conv2d(2, 2, 3, padding=1)
     with pytest.raises(ValueError, match="exactly one convolution"):
         _Affine((2, 4, 4), conv, torch.nn.Conv2d(2, 2, 3, padding=1))
-    with pytest.raises(ValueError, match="one weight per matrix entry"):
-        _Affine((2, 4, 4), conv, torch.nn.ReLU())
+    # The check's random weights are its own: its verdict does not depend on what ran before
+    # (torch's global random state), and it leaves that state as it was.
+    for seed in range(3):
+        torch.manual_seed(seed)
+        with pytest.raises(ValueError, match="one weight per matrix entry"):
+            _Affine((2, 4, 4), conv, torch.nn.ReLU())
+        assert torch.equal(torch.random.get_rng_state(), torch.manual_seed(seed).get_state())
 
 
 def test_dcgan_dense_is_chosen_by_size():
