@@ -18,6 +18,7 @@ import math
 
 import torch
 from torch import nn
+from torch.autograd.function import once_differentiable
 
 # (K_g, K_d) of the sizes S, M, L (Appendix C).
 SIZES = {"S": (1, 0.5), "M": (1, 1), "L": (2, 1)}
@@ -92,6 +93,46 @@ class _Gather(torch.autograd.Function):
     def backward(ctx, grad):
         (index,) = ctx.saved_tensors
         return grad.new_zeros(ctx.size).scatter_add_(0, index.ravel(), grad.ravel()), None
+
+
+class _ReLUFunction(torch.autograd.Function):
+    """``relu(x)`` written over ``x``, whose backward masks the incoming gradient in place.
+
+    The same values and gradients to the bit as ``nn.ReLU`` (both are ``clamp_min(x, 0)``
+    and ``threshold_backward(grad, relu(x), 0)``), without two fresh tensors of the
+    activations' size per layer. On the size-M 8x8 generator at 4096 images the largest
+    activation is 8 MiB: the fresh buffers' page faults and cold writes made its ReLU's forward
+    and backward 4-7 ms each on one CPU thread, against under 1 ms for the same pass over
+    memory already in use (the generator's forward and backward: 162 -> 135 ms, median of 30,
+    one thread).
+
+    Used only between the generator's blocks, where ``x`` is a block's fresh output that its
+    backward does not need, and the incoming gradient is the next block's fresh input
+    gradient, needed by nothing else. A gradient that is not contiguous (possibly expanded,
+    with elements sharing memory) is masked out of place.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.mark_dirty(x)
+        ctx.save_for_backward(x.clamp_min_(0))
+        return x
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        if not grad.is_contiguous():
+            return torch.ops.aten.threshold_backward(grad, out, 0)
+        return torch.ops.aten.threshold_backward.grad_input(grad, out, 0, grad_input=grad)
+
+
+class _ReLU(nn.Module):
+    """``nn.ReLU`` in place, forward and backward (see ``_ReLUFunction``); not twice
+    differentiable."""
+
+    def forward(self, x):
+        return _ReLUFunction.apply(x)
 
 
 class _Affine(nn.Module):
@@ -241,16 +282,16 @@ class DCGANGenerator(nn.Module):
         pad_h, _ = _same(2 * h0, 4, 1)
         pad_w, _ = _same(2 * w0, 4, 1)
         self.body = nn.Sequential(
-            nn.ReLU(),
+            _ReLU(),
             # VALID: -> (h0, w0)
             _Affine(self.start, nn.ConvTranspose2d(64, c1, (h0 - fh + 1, w0 - fw + 1)), dense=dense),
-            nn.ReLU(),
+            _ReLU(),
             # SAME: -> (2 h0, 2 w0)
             _Affine((c1, h0, w0), nn.ConvTranspose2d(c1, c2, 4, stride=2, padding=1), dense=dense),
-            nn.ReLU(),
+            _ReLU(),
             # A stride-1 transposed convolution is a convolution; SAME keeps the size.
             _Affine((c2, 2 * h0, 2 * w0), _pad(pad_h, pad_w), nn.Conv2d(c2, c3, 4), dense=dense),
-            nn.ReLU(),
+            _ReLU(),
             # SAME: -> (4 h0, 4 w0), cropped to (H, W) and flattened in (H, W, C) order.
             _Affine(
                 (c3, 2 * h0, 2 * w0),

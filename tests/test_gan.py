@@ -14,7 +14,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skSIG._gan
 from skSIG import GANSIEstimator
-from skSIG._dcgan import DENSE_MAX_ENTRIES, SIZES, DCGANDiscriminator, DCGANGenerator, _Affine, _Gather
+from skSIG._dcgan import DENSE_MAX_ENTRIES, SIZES, DCGANDiscriminator, DCGANGenerator, _Affine, _Gather, _ReLU
 from skSIG._hm import hm_bound
 from skSIG._likelihoods import Gaussian
 from skSIG._networks import init_parameters
@@ -174,6 +174,42 @@ def test_dcgan_shapes(image_shape, size):
         int(16 * k_d),
         int(32 * k_d),
     ]
+
+
+@pytest.mark.parametrize("image_shape, dense", [((8, 8, 3), None), ((8, 8, 3), False), ((28, 28, 3), None)])
+def test_dcgan_generator_in_place_relu_is_nn_relu(image_shape, dense):
+    """The generator's in-place ReLU gives nn.ReLU's outputs and gradients to the bit, on the
+    dense blocks, the pointwise block and the convolutions (whose outputs it sees as views)."""
+    G = init_parameters(DCGANGenerator(16, image_shape, dense=dense), torch.Generator().manual_seed(0))
+    reference = copy.deepcopy(G)
+    relus = [i for i, m in enumerate(reference.body) if isinstance(m, _ReLU)]
+    assert len(relus) == 4
+    for i in relus:
+        reference.body[i] = torch.nn.ReLU()
+    z = torch.randn(7, 16, generator=torch.Generator().manual_seed(1))
+    weights = torch.randn(7, math.prod(image_shape), generator=torch.Generator().manual_seed(2))
+    results = []
+    for net in (G, reference):
+        x = net(z)
+        results.append([x] + list(torch.autograd.grad((x * weights).sum(), list(net.parameters()))))
+        with torch.no_grad():
+            assert torch.equal(net(z), x)
+    for got, want in zip(*results):
+        assert torch.equal(got, want)
+    assert all(g.abs().sum() > 0 for g in results[0][1:])
+
+
+def test_in_place_relu_masks_a_shared_gradient_out_of_place():
+    """An expanded incoming gradient (``sum().backward()``) is not written over."""
+    x = torch.tensor([-1.0, 0.0, 2.0, -3.0, 4.0], requires_grad=True)
+    y = _ReLU()(x * 1.0)
+    assert torch.equal(y, torch.tensor([0.0, 0.0, 2.0, 0.0, 4.0]))
+    y.sum().backward()
+    assert torch.equal(x.grad, torch.tensor([0.0, 0.0, 1.0, 0.0, 1.0]))
+    # Its backward is not itself differentiable, and says so.
+    (gx,) = torch.autograd.grad(_ReLU()(x * 1.0).pow(2).sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        gx.sum().backward()
 
 
 def test_dcgan_28x28_intermediate_sizes():
