@@ -200,13 +200,14 @@ class GANSIEstimator(BaseSemiImplicit):
     ``M=2048`` for 15,000 steps at the same cost, gave 0.044-0.064 (mean 0.053) on the same seeds
     (paired -0.007 +/- 0.002, lower on eight of the ten), though with a lower high-quality fraction
     (0.75-0.78 against 0.80-0.84) and above 0.05 on seeds 4 and 8 (0.0504, 0.0501). Where confident
-    samples matter more than balanced modes, ``M=2048, max_iter=15000`` is that earlier budget. It
-    is what fitted Table 2's size-M rows (``doc/results/table2.md``: KL 0.042-0.052 over seeds 0-4
-    on a faster machine), and it had replaced ``M=1024``, ``n_latent=256``, 20,000 steps
-    (0.050-0.090). Size L draws 2048 images from a 64-dimensional ``z`` for 7,500 steps (its wider
-    generator's steps cost almost three times as much): over seeds 0-4 it covered all 1000 triples
-    with KL 0.042-0.052 (mean 0.047), where the earlier budget (``M=1024``, ``n_latent=256``, 10,000
-    steps) gave 991-1000 triples and KL 0.051-0.075, at about 1.3 times its time. Size S, with a
+    samples matter more than balanced modes, ``M=2048, max_iter=15000`` is that earlier budget (it
+    had replaced ``M=1024``, ``n_latent=256``, 20,000 steps: 0.050-0.090). Table 2's size-M rows
+    (``doc/results/table2.md``) are of the default: on a two-core Zen 3 machine seeds 0-4 gave the
+    same KL as on the first-generation one (0.042, 0.045, 0.047, 0.044, 0.050). Size L draws 2048
+    images from a 64-dimensional ``z`` for 7,500 steps (its wider generator's steps cost almost
+    three times as much): over seeds 0-4 it covered all 1000 triples with KL 0.042-0.052 (mean
+    0.047), where the earlier budget (``M=1024``, ``n_latent=256``, 10,000 steps) gave 991-1000
+    triples and KL 0.051-0.075, at about 1.3 times its time. Size S, with a
     half-width discriminator, takes size M's earlier budget: over seeds 0-4 it covered all 1000
     triples with KL 0.047-0.066 (mean 0.056), where the earlier default gave 998-1000 triples and
     0.051-0.112 (mean 0.071). At equal cost many draws per step beat many steps, and none of the
