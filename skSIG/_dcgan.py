@@ -102,9 +102,9 @@ class _ReLUFunction(torch.autograd.Function):
     and ``threshold_backward(grad, relu(x), 0)``), without two fresh tensors of the
     activations' size per layer. On the size-M 8x8 generator at 4096 images the largest
     activation is 8 MiB: the fresh buffers' page faults and cold writes made its ReLU's forward
-    and backward 4-7 ms each on one CPU thread, against under 1 ms for the same pass over
-    memory already in use (the generator's forward and backward: 162 -> 135 ms, median of 30,
-    one thread).
+    and backward 5-14 ms each on one CPU thread, against under 1 ms for the same pass over
+    memory already in use. The generator's forward and backward pass runs 1.13-1.15 times as
+    fast (``GeneratorInPlaceReLU`` in ``benchmarks/suite/bench_blocks.py``, one and two threads).
 
     Used only between the generator's blocks, where ``x`` is a block's fresh output that its
     backward does not need, and the incoming gradient is the next block's fresh input
