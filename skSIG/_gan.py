@@ -95,7 +95,7 @@ class GANSIEstimator(BaseSemiImplicit):
         high-quality fraction 0.81, KL 0.46) and the plain WGAN-GP 0-1
         (``doc/results/wgan_grid.md``). On the stacked digits (size M's default budget) the
         default ``lam=1``: all 1000 digit triples with KL 0.047 on seeds 0 and 1, where
-        ``lam=10`` gave KL 0.060 and 0.065 and the plain WGAN-GP (seed 0) 142 triples, KL 3.8
+        ``lam=10`` gave KL 0.060 and 0.065 and the plain WGAN-GP 142 and 84 triples, KL 3.8 and 3.7
         (``doc/results/wgan_digits.md``).
     loss : {"gan", "wgan-gp"}, default="gan"
         Adversarial loss: the non-saturating GAN of eqs. 11-12, or WGAN-GP.
