@@ -5,6 +5,7 @@ sampling and H_M scoring. Subclasses supply the model (``_build``) and one optim
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import sys
@@ -23,6 +24,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._hm import float32_rounding, log_mean_prob, scoring_dtype
+from ._malloc import retain_freed_memory
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -261,22 +263,24 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         ).to(device)
         start_iter, t0 = self.n_iter_, time.perf_counter()
         report = max(1, steps // 10) if self.verbose == 1 else _CHECK_EVERY
-        for k in range(steps):
-            t = start_iter + k if anneal != "off" else k
-            sigma_t = self._sigma_at(t, total, anneal != "off")
-            lr_factor = self._lr_factor(t, total)
-            idx = torch.randint(data.shape[0], (batch_size,), generator=gen, device=device)
-            losses[k] = self._step(data[idx], sigma_t, lr_factor, gen, buffer)
-            if (k + 1) % _CHECK_EVERY == 0 or k + 1 == steps:
-                self._check_diverged(losses[: k + 1], start_iter, probe)
-            if self.verbose and ((k + 1) % report == 0 or k + 1 == steps):
-                elapsed = time.perf_counter() - t0
-                print(
-                    f"[{type(self).__name__}] step {start_iter + k + 1}: loss {losses[k].item():.4f}, "
-                    f"sigma {sigma_t:.4g}, elapsed {elapsed:.1f}s, "
-                    f"remaining {elapsed / (k + 1) * (steps - k - 1):.1f}s",
-                    flush=True,
-                )
+        # On the CPU, freed activations stay in the process for the next step (see _malloc).
+        with retain_freed_memory() if device.type == "cpu" else contextlib.nullcontext():
+            for k in range(steps):
+                t = start_iter + k if anneal != "off" else k
+                sigma_t = self._sigma_at(t, total, anneal != "off")
+                lr_factor = self._lr_factor(t, total)
+                idx = torch.randint(data.shape[0], (batch_size,), generator=gen, device=device)
+                losses[k] = self._step(data[idx], sigma_t, lr_factor, gen, buffer)
+                if (k + 1) % _CHECK_EVERY == 0 or k + 1 == steps:
+                    self._check_diverged(losses[: k + 1], start_iter, probe)
+                if self.verbose and ((k + 1) % report == 0 or k + 1 == steps):
+                    elapsed = time.perf_counter() - t0
+                    print(
+                        f"[{type(self).__name__}] step {start_iter + k + 1}: loss {losses[k].item():.4f}, "
+                        f"sigma {sigma_t:.4g}, elapsed {elapsed:.1f}s, "
+                        f"remaining {elapsed / (k + 1) * (steps - k - 1):.1f}s",
+                        flush=True,
+                    )
         self.n_iter_ += steps
         self.loss_curve_ = list(self.loss_curve_) + losses.cpu().tolist()
 
