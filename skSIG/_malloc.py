@@ -56,7 +56,8 @@ def _glibc():
 
 
 def _enabled():
-    """Whether to tune glibc's malloc: not asked not to, and no malloc settings of the process's own."""
+    """Whether to tune glibc's malloc: not switched off (``SKSIG_RETAIN_MEMORY=0``), and no
+    malloc settings of the process's own."""
     if os.environ.get("SKSIG_RETAIN_MEMORY", "1").strip().lower() in ("0", "false", "no", "off"):
         return False
     if any(name.startswith("MALLOC_") for name in os.environ):

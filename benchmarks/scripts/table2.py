@@ -59,7 +59,7 @@ about 3.5 hours on such a machine, far beyond the 30-minute target, and the 5 se
 (both models) 60-85 minutes; the table in doc/results took 4.8 hours (S 86 and L 114 minutes on
 the slower machine; M 88 minutes on a two-core AMD EPYC of CPU family 25, Zen 3, where two size-M
 fits of the default side by side took 1125-1151 s each (DCGAN 857-1022 s) and one alone on both
-threads 645 s). Cores differ: on a two-core AMD EPYC with AVX2 only, two DCGAN-SI
+threads 645-651 s). Cores differ: on a two-core AMD EPYC with AVX2 only, two DCGAN-SI
 fits of the 20,000-step budget side by side took 1186-1240 s each (640 s on the machine above),
 so there the table takes about twice as long. A shorter budget is not a way out: at
 ``--max-iter 1500``, about what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 957
