@@ -70,7 +70,7 @@ class GANSIEstimator(BaseSemiImplicit):
     M : int or "auto", default="auto"
         Number of generated ``theta_j`` per step, shared by both terms of eq. 12. A larger
         ``M`` tightens the H_M bound (Lemma 1). ``"auto"`` is 1024 for ``"mlp"``; for
-        ``"dcgan"`` 4096 at size M and 2048 at sizes S and L: on the 25-Gaussian grid 1024
+        ``"dcgan"`` 4096 at sizes S and M and 2048 at size L: on the 25-Gaussian grid 1024
         rather than 512 raised the high-quality fraction from 0.94-0.97 to 0.97-0.98, and on
         the stacked digits many draws per step beat many steps at the same cost (see Notes and
         the user guide).
@@ -131,9 +131,9 @@ class GANSIEstimator(BaseSemiImplicit):
     max_iter : int or "auto", default="auto"
         Number of steps of ``fit`` (one discriminator and one generator update each);
         ``"auto"`` is 40,000 for ``"mlp"``; for ``"dcgan"`` (a step on 2048 images costs
-        about twenty MLP steps on a CPU) 15,000 for size S and 7,500 for sizes M (whose steps
-        draw 4096 images) and L (whose wider generator makes a step on 2048 images cost almost
-        three times one of M's on as many).
+        about twenty MLP steps on a CPU) 7,500 for sizes S and M (whose steps draw 4096
+        images) and L (whose wider generator makes a step on 2048 images cost almost three
+        times one of M's on as many).
     learning_rate : float, default=1e-3
         Initial Adam step size of the generator; it decays on a cosine to 1% of this value.
     discriminator_learning_rate : float, default=1e-3
@@ -208,9 +208,11 @@ class GANSIEstimator(BaseSemiImplicit):
     three times as much): over seeds 0-4 it covered all 1000 triples with KL 0.042-0.052 (mean
     0.047), where the earlier budget (``M=1024``, ``n_latent=256``, 10,000 steps) gave 991-1000
     triples and KL 0.051-0.075, at about 1.3 times its time. Size S, with a
-    half-width discriminator, takes size M's earlier budget: over seeds 0-4 it covered all 1000
-    triples with KL 0.047-0.066 (mean 0.056), where the earlier default gave 998-1000 triples and
-    0.051-0.112 (mean 0.071). At equal cost many draws per step beat many steps, and none of the
+    half-width discriminator, takes size M's budget: over seeds 0-4 it covered all 1000 triples
+    with KL 0.046-0.057 (mean 0.051), where size M's earlier budget (``M=2048``, 15,000 steps)
+    gave 0.047-0.066 (mean 0.056; paired -0.005 +/- 0.004, lower on four seeds of five, with a
+    high-quality fraction of 0.76-0.80 against 0.82-0.84) and the budget before that 998-1000
+    triples and 0.051-0.112 (mean 0.071). At equal cost many draws per step beat many steps, and none of the
     other settings tried was a clear gain across seeds (learning rates, ``lam``, ``sigma``, the
     annealing's length, wider networks, ``batch_size=1024``, 28,000 steps, a packed discriminator, a
     running average of the weights, ``M=8192`` for 3,750 steps); ``lam="auto"`` collapsed. The
@@ -251,15 +253,15 @@ class GANSIEstimator(BaseSemiImplicit):
     # GAN-SI uses the Gaussian likelihood of eq. 12; the base class reads this name.
     likelihood = "gaussian"
     # What "auto" means for M, batch_size, max_iter and n_latent, by architecture and DCGAN size
-    # (measured, see Notes). S and L draw twice the thetas of the first budget (M=1024,
-    # n_latent=256, 20,000 steps) from a smaller z: S for three quarters of its steps, L, whose
-    # wider generator makes a step cost almost three times one of M, for 7,500 steps (1.3x the
-    # time of its first budget of M=1024 for 10,000 steps). M draws 4096 thetas for 7,500 steps,
-    # the cost of S's budget at size M, which it replaced (lower KL on 8 of 10 seeds, lower
+    # (measured, see Notes). L draws twice the thetas of the first budget (M=1024,
+    # n_latent=256, 20,000 steps) from a smaller z; its wider generator makes a step cost almost
+    # three times one of M, so for 7,500 steps (1.3x the time of its first budget of M=1024 for
+    # 10,000 steps). M and S draw 4096 thetas for 7,500 steps, which replaced M=2048 for 15,000
+    # steps at the same cost (lower KL on 8 of 10 seeds at size M and on 4 of 5 at size S, lower
     # high-quality fraction).
     _AUTO_SETTINGS = {
         "mlp": {"M": 1024, "batch_size": 512, "max_iter": 40000, "n_latent": 10},
-        "dcgan-S": {"M": 2048, "batch_size": 512, "max_iter": 15000, "n_latent": 64},
+        "dcgan-S": {"M": 4096, "batch_size": 512, "max_iter": 7500, "n_latent": 64},
         "dcgan-M": {"M": 4096, "batch_size": 512, "max_iter": 7500, "n_latent": 64},
         "dcgan-L": {"M": 2048, "batch_size": 512, "max_iter": 7500, "n_latent": 64},
     }

@@ -491,7 +491,7 @@ def test_auto_budget_follows_architecture(bimodal):
     """M, batch_size, max_iter and n_latent left at "auto" take the per-architecture values."""
     keys = ("M", "batch_size", "max_iter", "n_latent")
     assert [GANSIEstimator()._setting(k) for k in keys] == [1024, 512, 40000, 10]
-    expected = {"S": [2048, 512, 15000, 64], "M": [4096, 512, 7500, 64], "L": [2048, 512, 7500, 64]}
+    expected = {"S": [4096, 512, 7500, 64], "M": [4096, 512, 7500, 64], "L": [2048, 512, 7500, 64]}
     for size, values in expected.items():
         dcgan = GANSIEstimator(architecture="dcgan", image_shape=(8, 8, 3), size=size)
         assert [dcgan._setting(k) for k in keys] == values

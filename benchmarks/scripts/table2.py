@@ -44,9 +44,9 @@ perfect generator would reach under this classifier.
     python benchmarks/scripts/table2.py --loss wgan-gp --sizes M   # -> wgan_digits.*
 
 Cost: the full table is 3 sizes x 2 models x 5 seeds = 30 fits at the estimator's default DCGAN
-budget (``"auto"``: 15,000 steps of M=2048 generated images (``n_latent=64``) and 512 real ones
-for size S; 7,500 steps of M=4096 for size M, the same number of generated images as S's,
-about 1.14x the time of the earlier budget of 20,000 steps of M=1024, ``n_latent=256``; 7,500
+budget (``"auto"``: 7,500 steps of M=4096 generated images (``n_latent=64``) and 512 real ones
+for sizes S and M, the same number of generated images as their earlier budget of 15,000 steps
+of M=2048, which was about 1.14x the time of 20,000 steps of M=1024, ``n_latent=256``; 7,500
 steps of M=2048 for size L, whose
 wider generator makes a step cost almost three times one of size M on as many images, so that
 a fit takes about 1.4x one of size M). On two idle CPU cores one fit of the 20,000-step budget
@@ -54,11 +54,12 @@ on both threads takes 7-9 minutes (DCGAN-SI 452 s, DCGAN 418 s; another day 27 m
 of size M's budget of 15,000 steps of M=2048 9-10 minutes (36-39 ms a step); the default, one
 single-threaded fit per core, runs two fits in 11-13 minutes at sizes S and M (size M's
 15,000-step budget) and 17 minutes at size L (1007-1020 s); on the machine that refitted Table 2's
-S and L rows, 15-19 minutes at size S and 21-25 at size L (1238-1520 s). The full table needs
-about 3.5 hours on such a machine, far beyond the 30-minute target, and the 5 seeds of one size
-(both models) 60-85 minutes; the table in doc/results took 4.8 hours (S 86 and L 114 minutes on
-the slower machine; M 88 minutes on a two-core AMD EPYC of CPU family 25, Zen 3, where two size-M
-fits of the default side by side took 1125-1151 s each (DCGAN 857-1022 s) and one alone on both
+L rows, 21-25 minutes at size L (1238-1520 s). The full table needs about 3.5 hours on such a
+machine, far beyond the 30-minute target, and the 5 seeds of one size (both models) 60-85
+minutes; the table in doc/results took about 4.6 hours (L 114 minutes on the slower machine; M
+88 and S about 80 minutes on a two-core AMD EPYC of CPU family 25, Zen 3, where two size-M fits
+of the default side by side took 1125-1151 s each (DCGAN 857-1022 s), two size-S fits 1001-1038 s
+(DCGAN 788-828 s, with the retained memory of skSIG/_malloc.py) and one size-M fit alone on both
 threads 645-651 s). Cores differ: on a two-core AMD EPYC with AVX2 only, two DCGAN-SI
 fits of the 20,000-step budget side by side took 1186-1240 s each (640 s on the machine above),
 so there the table takes about twice as long. A shorter budget is not a way out: at
