@@ -56,7 +56,7 @@ single-threaded fit per core, runs two fits in 11-13 minutes at sizes S and M (s
 15,000-step budget) and 17 minutes at size L (1007-1020 s); on the machine that refitted Table 2's
 L rows, 21-25 minutes at size L (1238-1520 s). The full table needs about 3.5 hours on such a
 machine, far beyond the 30-minute target, and the 5 seeds of one size (both models) 60-85
-minutes; the table in doc/results took about 4.6 hours (L 114 minutes on the slower machine; M
+minutes; the table in doc/results took about 4.7 hours (L 114 minutes on the slower machine; M
 88 and S about 80 minutes on a two-core AMD EPYC of CPU family 25, Zen 3, where two size-M fits
 of the default side by side took 1125-1151 s each (DCGAN 857-1022 s), two size-S fits 1001-1038 s
 (DCGAN 788-828 s, with the retained memory of skSIG/_malloc.py) and one size-M fit alone on both
