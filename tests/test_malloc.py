@@ -50,7 +50,8 @@ _ROUNDS = textwrap.dedent(
 
 
 def _rounds(mode, **env):
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != "SKSIG_RETAIN_MEMORY"}
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith("MALLOC_") and k not in ("SKSIG_RETAIN_MEMORY", "GLIBC_TUNABLES")}
     out = subprocess.run(
         [sys.executable, "-c", _ROUNDS, mode], env={**environ, **env}, capture_output=True, text=True, check=True
     )
