@@ -22,6 +22,7 @@ or ``glibc.malloc`` tunables), or when ``SKSIG_RETAIN_MEMORY=0``.
 
 import contextlib
 import ctypes
+import functools
 import os
 import sys
 import threading
@@ -40,8 +41,10 @@ _lock = threading.Lock()
 _depth = 0
 
 
+@functools.cache
 def _glibc():
-    """The C library when it is glibc (it has ``gnu_get_libc_version``), else ``None``."""
+    """The C library when it is glibc (it has ``gnu_get_libc_version``), else ``None``; loaded
+    once a process, not at every training call (``partial_fit`` makes one a call)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
