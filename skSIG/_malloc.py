@@ -7,9 +7,11 @@ fault and a zeroing. glibc adjusts that threshold by itself, to twice the larges
 of up to 32 MiB the process has freed so far, so whether a step's memory stays depends on what
 the process did before. Fitting the size-M DCGAN of the stacked digits (4096 generated images a
 step) on 50,000 images (a 77 MB array, above that limit), a step cost 2,300-3,900 page faults
-and 6-9 ms of system time; with the memory kept, 60-480 faults and under 2 ms, and steps took
-0.88-0.94 of their time (``MallocRetention`` in ``benchmarks/suite/bench_gan.py``: 1.11 times
-as fast on two threads). On 20,000 images (31 MB) glibc's own threshold kept the memory.
+and 6-9 ms of system time; with the memory kept, 60-530 faults and under 2 ms. Steps took
+0.88-0.94 of their time in side-by-side and back-to-back runs; ``MallocRetention`` in
+``benchmarks/suite/bench_gan.py`` (two threads) gave 1.11 and 1.01 times as fast in two runs, the
+machine's drift being as large as the gain. On 20,000 images (31 MB) glibc's own threshold kept
+the memory.
 
 :func:`retain_freed_memory` raises the trim threshold while the training loop runs and then
 sets glibc's thresholds to the values its own heuristic reaches in a process that frees
