@@ -14,7 +14,19 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skSIG._gan
 from skSIG import GANSIEstimator
-from skSIG._dcgan import DENSE_MAX_ENTRIES, SIZES, DCGANDiscriminator, DCGANGenerator, _Affine, _Gather, _ReLU
+from skSIG._dcgan import (
+    DENSE_MAX_ENTRIES,
+    SIZES,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    _Affine,
+    _Banded,
+    _bands,
+    _Gather,
+    _input_segments,
+    _ReLU,
+    _without_bands,
+)
 from skSIG._hm import hm_bound
 from skSIG._likelihoods import Gaussian
 from skSIG._networks import init_parameters
@@ -360,6 +372,114 @@ def test_dcgan_pointwise_needs_a_plain_1x1_convolution(conv):
     assert not block.pointwise
     x = torch.randn(3, 32)
     torch.testing.assert_close(block(x), conv(x.reshape(3, 2, 4, 4)).flatten(1))
+
+
+def _fwd_bwd(net, z, weights):
+    """Output and parameter gradients of ``(net(z) * weights).sum()``."""
+    x = net(z)
+    return [x, *torch.autograd.grad((x * weights).sum(), list(net.parameters()))]
+
+
+def test_dcgan_8x8_generator_runs_by_bands():
+    """At 8x8 the generator's maps are flattened channels last and its dense blocks run by
+    bands of output rows, which read 0.75, 0.75 and 0.44 of their dense matrices (each output
+    row of pixels reads the input rows its 4x4 kernel reaches: 1-2 of 2, 2-4 of 4, 1-2 of 4)."""
+    G = DCGANGenerator(64, (8, 8, 3))
+    assert G.channels_last
+    blocks = [m for m in G.body if isinstance(m, _Affine)]
+    assert [m.channels_last for m in blocks] == [(True, True)] * 3 + [(True, False)]
+    read = [
+        sum((hi - lo) * (c1 - c0) for lo, hi, c0, c1 in m.bands) / m.weight_index.numel() for m in blocks[1:]
+    ]
+    assert read == pytest.approx([0.75, 0.75, 0.4375])
+    assert [len(m.bands) for m in blocks[1:]] == [3, 4, 5]
+    # No non-zero entry of any block lies outside its bands.
+    for m in blocks[1:]:
+        assert int((m.band_index > 0).sum()) == int((m.weight_index > 0).sum())
+
+
+@pytest.mark.parametrize("image_shape, k", [((8, 8, 3), 1), ((8, 8, 3), 0.5), ((5, 7, 2), 1), ((12, 12, 1), 2)])
+def test_dcgan_bands_compute_the_dense_blocks_function(image_shape, k):
+    """Bands over channels-last maps are the same function with the same gradients as the dense
+    blocks over the layers' own maps (float64)."""
+    G = init_parameters(DCGANGenerator(16, image_shape, k), torch.Generator().manual_seed(0)).double()
+    reference = _without_bands(G)
+    assert not reference.channels_last and not any(getattr(m, "banded", False) for m in reference.body)
+    z = torch.randn(9, 16, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    weights = torch.randn(9, math.prod(image_shape), dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    for got, want in zip(_fwd_bwd(G, z, weights), _fwd_bwd(reference, z, weights)):
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-13)
+
+
+def test_dcgan_size_l_generator_is_unchanged_by_bands():
+    """Size L's 8x8 generator has a block that runs as a convolution, so its maps keep the
+    layers' order and its dense blocks gain too little from bands: each is one band, the dense
+    product to the bit (float32), forward and backward."""
+    G = init_parameters(DCGANGenerator(64, (8, 8, 3), SIZES["L"][0]), torch.Generator().manual_seed(0))
+    assert not G.channels_last
+    assert all(m.bands == [(0, *m.weight_index.shape[:1], 0, m.weight_index.shape[1])]
+               for m in G.body if isinstance(m, _Affine) and m.banded)
+    z = torch.randn(64, 64, generator=torch.Generator().manual_seed(1))
+    weights = torch.randn(64, 192, generator=torch.Generator().manual_seed(2))
+    for got, want in zip(_fwd_bwd(G, z, weights), _fwd_bwd(_without_bands(G), z, weights)):
+        assert torch.equal(got, want)
+
+
+@given(
+    n_in=st.integers(1, 12),
+    n_rows=st.integers(1, 4),
+    unit=st.integers(1, 5),
+    density=st.floats(0.0, 1.0),
+    seed=st.integers(0, 2**16),
+)
+@settings(max_examples=60, deadline=None)
+def test_banded_product_is_the_dense_product(n_in, n_rows, unit, density, seed):
+    """Any pattern of structural zeros (empty rows and columns included): the bands cover every
+    non-zero entry, the columns once each, and their product and gradients are the dense ones."""
+    gen = torch.Generator().manual_seed(seed)
+    n_out = n_rows * unit
+    pattern = torch.rand(n_in, n_out, generator=gen) < density
+    # Entries are positions into [0, weight]; some weights are shared by several entries.
+    weight = torch.randn(7, dtype=torch.float64, generator=gen, requires_grad=True)
+    bias = torch.randn(3, dtype=torch.float64, generator=gen, requires_grad=True)
+    index = torch.where(pattern, torch.randint(1, 8, (n_in, n_out), generator=gen), 0)
+    bias_index = torch.randint(0, 4, (n_out,), generator=gen)
+    bands = _bands(pattern, unit)
+    covered = torch.zeros(n_in, n_out, dtype=torch.bool)
+    for lo, hi, c0, c1 in bands:
+        covered[lo:hi, c0:c1] = True
+    assert not (pattern & ~covered).any()
+    assert [c for _, _, c0, c1 in bands for c in range(c0, c1)] == list(range(n_out))
+    plan = (bands, [index[lo:hi, c0:c1] for lo, hi, c0, c1 in bands], bias_index, *_input_segments(bands, n_in))
+    x = torch.randn(5, n_in, dtype=torch.float64, generator=gen, requires_grad=True)
+    out_weights = torch.randn(5, n_out, dtype=torch.float64, generator=gen)
+    got = _Banded.apply(x, weight, bias, plan)
+    w, b = torch.cat([weight.new_zeros(1), weight]), torch.cat([bias.new_zeros(1), bias])
+    want = b[bias_index] + x @ w[index]
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+    params = [x, weight, bias]
+    for g, h in zip(
+        torch.autograd.grad((got * out_weights).sum(), params), torch.autograd.grad((want * out_weights).sum(), params)
+    ):
+        torch.testing.assert_close(g, h, rtol=1e-12, atol=1e-12)
+
+
+def test_dcgan_generator_pickled_before_bands_still_loads():
+    """A generator pickled before the bands existed loads and runs as it did: dense blocks over
+    the layers' own maps, to the bit."""
+    import pickle
+
+    G = init_parameters(DCGANGenerator(8, (8, 8, 3)), torch.Generator().manual_seed(0))
+    old = _without_bands(G)
+    del old.channels_last
+    for block in (m for m in old.modules() if isinstance(m, _Affine)):
+        del block.channels_last, block.banded
+    loaded = pickle.loads(pickle.dumps(old))
+    assert not loaded.channels_last
+    z = torch.randn(4, 8, generator=torch.Generator().manual_seed(1))
+    weights = torch.randn(4, 192, generator=torch.Generator().manual_seed(2))
+    for got, want in zip(_fwd_bwd(loaded, z, weights), _fwd_bwd(_without_bands(G), z, weights)):
+        assert torch.equal(got, want)
 
 
 @given(
