@@ -312,9 +312,8 @@ class _Affine(nn.Module):
             self.bands = bands
             self._band_segments = _input_segments(bands, index.shape[0])
             # One buffer, so that the bands' index maps move with the block (``.to(device)``).
-            self.register_buffer(
-                "band_index", torch.cat([index[lo:hi, c0:c1].ravel() for lo, hi, c0, c1 in bands]), persistent=False
-            )
+            band_index = torch.cat([index[lo:hi, c0:c1].ravel() for lo, hi, c0, c1 in bands])
+            self.register_buffer("band_index", band_index, persistent=False)
             self.register_buffer("band_bias_index", bias_index.contiguous(), persistent=False)
         return self
 
