@@ -380,6 +380,14 @@ def _fwd_bwd(net, z, weights):
     return [x, *torch.autograd.grad((x * weights).sum(), list(net.parameters()))]
 
 
+def _assert_same_bits(net, reference, n_latent, n_features, n=16):
+    """``net`` and ``reference`` give the same outputs and parameter gradients to the bit."""
+    z = torch.randn(n, n_latent, generator=torch.Generator().manual_seed(1))
+    weights = torch.randn(n, n_features, generator=torch.Generator().manual_seed(2))
+    for got, want in zip(_fwd_bwd(net, z, weights), _fwd_bwd(reference, z, weights)):
+        assert torch.equal(got, want)
+
+
 def test_dcgan_8x8_generator_runs_by_bands():
     """At 8x8 the generator's maps are flattened channels last and its dense blocks run by
     bands of output rows, which read 0.75, 0.75 and 0.44 of their dense matrices (each output
@@ -417,12 +425,10 @@ def test_dcgan_size_l_generator_is_unchanged_by_bands():
     product to the bit (float32), forward and backward."""
     G = init_parameters(DCGANGenerator(64, (8, 8, 3), SIZES["L"][0]), torch.Generator().manual_seed(0))
     assert not G.channels_last
-    assert all(m.bands == [(0, *m.weight_index.shape[:1], 0, m.weight_index.shape[1])]
-               for m in G.body if isinstance(m, _Affine) and m.banded)
-    z = torch.randn(64, 64, generator=torch.Generator().manual_seed(1))
-    weights = torch.randn(64, 192, generator=torch.Generator().manual_seed(2))
-    for got, want in zip(_fwd_bwd(G, z, weights), _fwd_bwd(_without_bands(G), z, weights)):
-        assert torch.equal(got, want)
+    for m in (m for m in G.body if isinstance(m, _Affine) and m.banded):
+        n_in, n_out = m.weight_index.shape
+        assert m.bands == [(0, n_in, 0, n_out)]
+    _assert_same_bits(G, _without_bands(G), 64, 192, n=64)
 
 
 @given(
@@ -476,10 +482,7 @@ def test_dcgan_generator_pickled_before_bands_still_loads():
         del block.channels_last, block.banded
     loaded = pickle.loads(pickle.dumps(old))
     assert not loaded.channels_last
-    z = torch.randn(4, 8, generator=torch.Generator().manual_seed(1))
-    weights = torch.randn(4, 192, generator=torch.Generator().manual_seed(2))
-    for got, want in zip(_fwd_bwd(loaded, z, weights), _fwd_bwd(_without_bands(G), z, weights)):
-        assert torch.equal(got, want)
+    _assert_same_bits(loaded, _without_bands(G), 8, 192)
 
 
 @given(
