@@ -470,6 +470,18 @@ def test_banded_product_is_the_dense_product(n_in, n_rows, unit, density, seed):
         torch.testing.assert_close(g, h, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_dcgan_bands_run_on_cuda():
+    """The bands' index maps move with the generator, and CUDA computes what the CPU does."""
+    G = init_parameters(DCGANGenerator(16, (8, 8, 3)), torch.Generator().manual_seed(0)).double()
+    z = torch.randn(9, 16, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    weights = torch.randn(9, 192, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    want = _fwd_bwd(G, z, weights)
+    got = _fwd_bwd(copy.deepcopy(G).cuda(), z.cuda(), weights.cuda())
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g.cpu(), w, rtol=1e-10, atol=1e-12)
+
+
 def test_dcgan_generator_pickled_before_bands_still_loads():
     """A generator pickled before the bands existed loads and runs as it did: dense blocks over
     the layers' own maps, to the bit."""
