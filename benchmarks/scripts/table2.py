@@ -63,8 +63,8 @@ of the default side by side took 1125-1151 s each (DCGAN 857-1022 s), two size-S
 threads 645-651 s; since the generator's dense blocks run by bands, 995-1054 s (DCGAN 805-816 s)
 and 548 s, and the M rows took 83 minutes). Cores differ: on a two-core AMD EPYC with AVX2
 only, two DCGAN-SI fits of the 20,000-step budget side by side took 1186-1240 s each (640 s on
-the machine above), so there the table takes about twice as long. A shorter budget is not a way out: at
-``--max-iter 1500``, about what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 957
+the machine above), so there the table takes about twice as long. A shorter budget is not a way
+out: at ``--max-iter 1500``, about what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 957
 triples with KL 0.36 (seed 0, the earlier budget), below the paper's row (969, 0.30). Use
 ``--sizes``, ``--seeds``, ``--models`` or a GPU (``--device cuda``) to fit it into a time budget;
 ``--max-iter``, ``--M``, ``--batch-size`` and ``--n-latent`` change the budget, and
