@@ -298,7 +298,10 @@ class _Affine(nn.Module):
 
     def set_layout(self, in_channels_last, out_channels_last):
         """Whether the block's input and output rows flatten their maps channels last,
-        ``(H, W, C)``, rather than as the layers do; a banded block plans its bands for it."""
+        ``(H, W, C)``, rather than as the layers do; a banded block plans its bands for it.
+        Only banded and pixel-by-pixel blocks take such maps."""
+        if (in_channels_last or out_channels_last) and not (self.banded or self.pointwise):
+            raise ValueError("Only banded or pointwise blocks take channels-last maps.")
         self.channels_last = (bool(in_channels_last), bool(out_channels_last))
         if self.banded:
             index, bias_index = self.weight_index, self.bias_index
@@ -307,7 +310,8 @@ class _Affine(nn.Module):
             if self.channels_last[1]:
                 order = _channels_last(self.out_shape)
                 index, bias_index = index[:, order], bias_index[order]
-            shape = self._shape(1)
+            # A band's unit is an output row of pixels, in the output's flattening.
+            shape = (*self.out_shape[1:], self.out_shape[0]) if self.channels_last[1] else self.out_shape
             bands = _bands(index > 0, math.prod(shape[1:]) if len(shape) == 3 else index.shape[1])
             self.bands = bands
             self._band_segments = _input_segments(bands, index.shape[0])
@@ -316,11 +320,6 @@ class _Affine(nn.Module):
             self.register_buffer("band_index", band_index, persistent=False)
             self.register_buffer("band_bias_index", bias_index.contiguous(), persistent=False)
         return self
-
-    def _shape(self, side):
-        """The input (0) or output (1) map's shape in the block's flattening."""
-        shape = (self.in_shape, self.out_shape)[side]
-        return (*shape[1:], shape[0]) if self.channels_last[side] else shape
 
     def _plan(self):
         indices, start = [], 0
@@ -412,17 +411,10 @@ class _Affine(nn.Module):
             return _Banded.apply(x, self.conv.weight, self.conv.bias, self._plan())
         if self.pointwise:
             return self._per_pixel(x)
-        n = x.shape[0]
-        if self.channels_last[0]:
-            x = x.reshape(n, *self._shape(0)).permute(0, 3, 1, 2)
         if self.dense:
             A, b = self.matrix()
-            out = torch.addmm(b, x.reshape(n, -1), A)
-        else:
-            out = self.layers(x.reshape(n, *self.in_shape))
-        if self.channels_last[1]:
-            return out.reshape(n, *self.out_shape).permute(0, 2, 3, 1).reshape(n, -1)
-        return out.flatten(1)
+            return torch.addmm(b, x, A)
+        return self.layers(x.reshape(-1, *self.in_shape)).flatten(1)
 
 
 class DCGANGenerator(nn.Module):
@@ -466,11 +458,11 @@ class DCGANGenerator(nn.Module):
                 banded=True,
             ),
         )
-        # Where every block is a matrix product (small images), the maps between the blocks
+        # Where every block is banded or per pixel (small images), the maps between the blocks
         # are flattened channels last: the 1x1 block's pixel rows are then views, and an output
         # row of a dense block reads only the input rows its kernel reaches (see _Affine).
         blocks = [m for m in self.body if isinstance(m, _Affine)]
-        self.channels_last = all(m.dense or m.pointwise for m in blocks)
+        self.channels_last = all(m.banded or m.pointwise for m in blocks)
         if self.channels_last:
             for i, m in enumerate(blocks):
                 m.set_layout(True, i < len(blocks) - 1)

@@ -404,6 +404,9 @@ def test_dcgan_8x8_generator_runs_by_bands():
     # No non-zero entry of any block lies outside its bands.
     for m in blocks[1:]:
         assert int((m.band_index > 0).sum()) == int((m.weight_index > 0).sum())
+    # Blocks that are neither banded nor per pixel keep the layers' maps.
+    with pytest.raises(ValueError, match="channels-last"):
+        DCGANDiscriminator((8, 8, 3)).net[0].set_layout(True, False)
 
 
 @pytest.mark.parametrize("image_shape, k", [((8, 8, 3), 1), ((8, 8, 3), 0.5), ((5, 7, 2), 1), ((12, 12, 1), 2)])
