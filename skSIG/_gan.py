@@ -213,7 +213,8 @@ class GANSIEstimator(BaseSemiImplicit):
     0.046-0.057 (mean 0.051), where size M's earlier budget (``M=2048``, 15,000 steps) gave
     0.047-0.066 (mean 0.056; paired -0.005 +/- 0.004, lower on four seeds of five, with a
     high-quality fraction of 0.76-0.80 against 0.82-0.84) and the budget before that 998-1000
-    triples and 0.051-0.112 (mean 0.071). At equal cost many draws per step beat many steps, and
+    triples and 0.051-0.112 (mean 0.071); Table 2's size-S rows, refitted with the bands, gave
+    0.053, 0.046, 0.047, 0.054 and 0.065 (mean 0.053). At equal cost many draws per step beat many steps, and
     none of the other settings tried was a clear gain across seeds (learning rates, ``lam``,
     ``sigma``, the annealing's length, wider networks, ``batch_size=1024``, 28,000 steps, a packed
     discriminator, a running average of the weights, ``M=8192`` for 3,750 steps); ``lam="auto"``

@@ -61,7 +61,8 @@ minutes; the table in doc/results took about 4.7 hours (L 114 minutes on the slo
 of the default side by side took 1125-1151 s each (DCGAN 857-1022 s), two size-S fits 1001-1038 s
 (DCGAN 788-828 s, with the retained memory of skSIG/_malloc.py) and one size-M fit alone on both
 threads 645-651 s; since the generator's dense blocks run by bands, 995-1054 s (DCGAN 805-816 s)
-and 548-674 s, and the M rows took 83 minutes). Cores differ: on a two-core AMD EPYC with AVX2
+and 548-674 s, and the M rows took 83 minutes; the S rows 85 minutes on a slower day, 1127-1181 s
+a fit, DCGAN 773-851 s). Cores differ: on a two-core AMD EPYC with AVX2
 only, two DCGAN-SI fits of the 20,000-step budget side by side took 1186-1240 s each (640 s on
 the machine above), so there the table takes about twice as long. A shorter budget is not a way
 out: at ``--max-iter 1500``, about what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 957
