@@ -214,14 +214,14 @@ class GANSIEstimator(BaseSemiImplicit):
     0.047-0.066 (mean 0.056; paired -0.005 +/- 0.004, lower on four seeds of five, with a
     high-quality fraction of 0.76-0.80 against 0.82-0.84) and the budget before that 998-1000
     triples and 0.051-0.112 (mean 0.071); Table 2's size-S rows, refitted with the bands, gave
-    0.053, 0.046, 0.047, 0.054 and 0.065 (mean 0.053). At equal cost many draws per step beat many steps, and
-    none of the other settings tried was a clear gain across seeds (learning rates, ``lam``,
-    ``sigma``, the annealing's length, wider networks, ``batch_size=1024``, 28,000 steps, a packed
-    discriminator, a running average of the weights, ``M=8192`` for 3,750 steps); ``lam="auto"``
-    collapsed. The measurements are in the user guide (:ref:`gansi-images`), the defaults' results
-    on the stacked digits in ``doc/results/table2.md``. What is left there is in the hard digits:
-    the generator makes 8s at about 0.8 of their share and 7s 15-20% too often (earlier budget,
-    seeds 0 and 4), while the real images score KL 0.019 under the same classifier.
+    0.053, 0.046, 0.047, 0.054 and 0.065 (mean 0.053). At equal cost many draws per step beat many
+    steps, and none of the other settings tried was a clear gain across seeds (learning rates,
+    ``lam``, ``sigma``, the annealing's length, wider networks, ``batch_size=1024``, 28,000 steps, a
+    packed discriminator, a running average of the weights, ``M=8192`` for 3,750 steps);
+    ``lam="auto"`` collapsed. The measurements are in the user guide (:ref:`gansi-images`), the
+    defaults' results on the stacked digits in ``doc/results/table2.md``. What is left there is in
+    the hard digits: the generator makes 8s at about 0.8 of their share and 7s 15-20% too often
+    (earlier budget, seeds 0 and 4), while the real images score KL 0.019 under the same classifier.
     ``instance_noise=1`` with size M's earlier budget gave KL 0.046, 0.049, 0.057 and 0.049 on
     seeds 3-6, where Algorithm 1 (``instance_noise=0``) gave 0.058, 0.064, 0.058 and 0.060 on the
     same machine (paired -0.010 +/- 0.003), with a higher high-quality fraction on every seed
