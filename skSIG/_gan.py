@@ -95,7 +95,7 @@ class GANSIEstimator(BaseSemiImplicit):
         high-quality fraction 0.81, KL 0.46) and the plain WGAN-GP 0-1
         (``doc/results/wgan_grid.md``). On the stacked digits (size M's default budget) the
         default ``lam=1``: all 1000 digit triples with KL 0.050 and 0.047 on seeds 0 and 1, where
-        ``lam=10`` gave KL 0.060 and 0.065 (with the generator before bands) and the plain WGAN-GP
+        ``lam=10`` gave KL 0.060 and 0.066 and the plain WGAN-GP
         72 and 120 triples, KL 4.1 and 3.7 (``doc/results/wgan_digits.md``).
     loss : {"gan", "wgan-gp"}, default="gan"
         Adversarial loss: the non-saturating GAN of eqs. 11-12, or WGAN-GP.
