@@ -56,15 +56,14 @@ single-threaded fit per core, runs two fits in 11-13 minutes at sizes S and M (s
 15,000-step budget) and 17 minutes at size L (1007-1020 s); on the machine that refitted Table 2's
 L rows, 21-25 minutes at size L (1238-1520 s). The full table needs about 3.5 hours on such a
 machine, far beyond the 30-minute target, and the 5 seeds of one size (both models) 60-85
-minutes; the table in doc/results took about 4.7 hours (L 114 minutes on the slower machine; M
-88 and S about 80 minutes on a two-core AMD EPYC of CPU family 25, Zen 3, where two size-M fits
-of the default side by side took 1125-1151 s each (DCGAN 857-1022 s), two size-S fits 1001-1038 s
-(DCGAN 788-828 s, with the retained memory of skSIG/_malloc.py) and one size-M fit alone on both
-threads 645-651 s; since the generator's dense blocks run by bands, 995-1054 s (DCGAN 805-816 s)
-and 548-674 s, and the M rows took 83 minutes; the S rows 85 minutes on a slower day, 1127-1181 s
-a fit, DCGAN 773-851 s). Cores differ: on a two-core AMD EPYC with AVX2
-only, two DCGAN-SI fits of the 20,000-step budget side by side took 1186-1240 s each (640 s on
-the machine above), so there the table takes about twice as long. A shorter budget is not a way
+minutes; the table in doc/results took about 4.7 hours: L 114 minutes on the slower machine, M
+83 and S 85 minutes (refitted with the generator's banded blocks, S on a slower day) on a
+two-core AMD EPYC of CPU family 25, Zen 3. There two fits side by side took 995-1054 s a size-M
+fit (DCGAN 805-816 s) and 1127-1181 s a size-S fit (DCGAN 773-851 s), and one size-M fit alone
+on both threads 548-674 s; before the bands, 1125-1151 s (DCGAN 857-1022 s), 1001-1038 s
+(DCGAN 788-828 s, with the retained memory of skSIG/_malloc.py) and 645-651 s. Cores differ: on a
+two-core AMD EPYC with AVX2 only, two DCGAN-SI fits of the 20,000-step budget side by side took
+1186-1240 s each (640 s on the machine above), so there the table takes about twice as long. A shorter budget is not a way
 out: at ``--max-iter 1500``, about what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 957
 triples with KL 0.36 (seed 0, the earlier budget), below the paper's row (969, 0.30). Use
 ``--sizes``, ``--seeds``, ``--models`` or a GPU (``--device cuda``) to fit it into a time budget;
