@@ -63,9 +63,9 @@ fit (DCGAN 805-816 s) and 1127-1181 s a size-S fit (DCGAN 773-851 s), and one si
 on both threads 548-674 s; before the bands, 1125-1151 s (DCGAN 857-1022 s), 1001-1038 s
 (DCGAN 788-828 s, with the retained memory of skSIG/_malloc.py) and 645-651 s. Cores differ: on a
 two-core AMD EPYC with AVX2 only, two DCGAN-SI fits of the 20,000-step budget side by side took
-1186-1240 s each (640 s on the machine above), so there the table takes about twice as long. A shorter budget is not a way
-out: at ``--max-iter 1500``, about what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 957
-triples with KL 0.36 (seed 0, the earlier budget), below the paper's row (969, 0.30). Use
+1186-1240 s each (640 s on the machine above), so there the table takes about twice as long. A
+shorter budget is not a way out: at ``--max-iter 1500``, about what 30 fits can afford in 30
+minutes, DCGAN-SI(M) covered 957 triples with KL 0.36 (seed 0, the earlier budget), below the paper's row (969, 0.30). Use
 ``--sizes``, ``--seeds``, ``--models`` or a GPU (``--device cuda``) to fit it into a time budget;
 ``--max-iter``, ``--M``, ``--batch-size`` and ``--n-latent`` change the budget, and
 ``--instance-noise`` what the discriminator sees (and then the protocol). On one H100, eight or
