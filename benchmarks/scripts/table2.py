@@ -44,36 +44,34 @@ perfect generator would reach under this classifier.
     python benchmarks/scripts/table2.py --loss wgan-gp --sizes M   # -> wgan_digits.*
 
 Cost: the full table is 3 sizes x 2 models x 5 seeds = 30 fits at the estimator's default DCGAN
-budget (``"auto"``: 7,500 steps of M=4096 generated images (``n_latent=64``) and 512 real ones
-for sizes S and M, the same number of generated images as their earlier budget of 15,000 steps
-of M=2048, which was about 1.14x the time of 20,000 steps of M=1024, ``n_latent=256``; 7,500
-steps of M=2048 for size L, whose
-wider generator makes a step cost almost three times one of size M on as many images, so that
-a fit takes about 1.4x one of size M). On two idle CPU cores one fit of the 20,000-step budget
-on both threads takes 7-9 minutes (DCGAN-SI 452 s, DCGAN 418 s; another day 27 ms a step), one
-of size M's budget of 15,000 steps of M=2048 9-10 minutes (36-39 ms a step); the default, one
-single-threaded fit per core, runs two fits in 11-13 minutes at sizes S and M (size M's
-15,000-step budget) and 17 minutes at size L (1007-1020 s); on the machine that refitted Table 2's
-L rows, 21-25 minutes at size L (1238-1520 s). The full table needs about 3.5 hours on such a
-machine, far beyond the 30-minute target, and the 5 seeds of one size (both models) 60-85
-minutes; the table in doc/results took about 4.7 hours: L 114 minutes on the slower machine, M
-83 and S 85 minutes (refitted with the generator's banded blocks, S on a slower day) on a
-two-core AMD EPYC of CPU family 25, Zen 3. There two fits side by side took 995-1054 s a size-M
-fit (DCGAN 805-816 s) and 1127-1181 s a size-S fit (DCGAN 773-851 s), and one size-M fit alone
-on both threads 548-674 s; before the bands, 1125-1151 s (DCGAN 857-1022 s), 1001-1038 s
-(DCGAN 788-828 s, with the retained memory of skSIG/_malloc.py) and 645-651 s. Cores differ: on a
-two-core AMD EPYC with AVX2 only, two DCGAN-SI fits of the 20,000-step budget side by side took
-1186-1240 s each (640 s on the machine above), so there the table takes about twice as long. A
-shorter budget is not a way out: at ``--max-iter 1500``, about what 30 fits can afford in 30
-minutes, DCGAN-SI(M) covered 957 triples with KL 0.36 (seed 0, the earlier budget), below the paper's row (969, 0.30). Use
-``--sizes``, ``--seeds``, ``--models`` or a GPU (``--device cuda``) to fit it into a time budget;
-``--max-iter``, ``--M``, ``--batch-size`` and ``--n-latent`` change the budget, and
-``--instance-noise`` what the discriminator sees (and then the protocol). On one H100, eight or
-nine size-M fits of 20,000 steps (the then default's budget, or variants of about its cost), each
-in its own process, ran side by side in 237-261 s each (measured with a sweep script, not
-through ``--jobs``), so on such a GPU the table's 30 fits should take about 20 minutes (an
-estimate from those times, not a measured run of this script).
-"""
+budget (``"auto"``: 7,500 steps of M=4096 generated images (``n_latent=64``) and 512 real ones for
+sizes S and M, the same number of generated images as their earlier budget of 15,000 steps of
+M=2048, which was about 1.14x the time of 20,000 steps of M=1024, ``n_latent=256``; 7,500 steps of
+M=2048 for size L, whose wider generator makes a step cost almost three times one of size M on as
+many images, so that a fit takes about 1.4x one of size M). On two idle CPU cores one fit of the
+20,000-step budget on both threads takes 7-9 minutes (DCGAN-SI 452 s, DCGAN 418 s; another day 27 ms
+a step), one of size M's budget of 15,000 steps of M=2048 9-10 minutes (36-39 ms a step); the
+default, one single-threaded fit per core, runs two fits in 11-13 minutes at sizes S and M (size M's
+15,000-step budget) and 17 minutes at size L (1007-1020 s); on the machine that refitted Table 2's L
+rows, 21-25 minutes at size L (1238-1520 s). The full table needs about 3.5 hours on such a machine,
+far beyond the 30-minute target, and the 5 seeds of one size (both models) 60-85 minutes; the table
+in doc/results took about 4.7 hours: L 114 minutes on the slower machine, M 83 and S 85 minutes
+(refitted with the generator's banded blocks, S on a slower day) on a two-core AMD EPYC of CPU
+family 25, Zen 3. There two fits side by side took 995-1054 s a size-M fit (DCGAN 805-816 s) and
+1127-1181 s a size-S fit (DCGAN 773-851 s), and one size-M fit alone on both threads 548-674 s;
+before the bands, 1125-1151 s (DCGAN 857-1022 s), 1001-1038 s (DCGAN 788-828 s, with the retained
+memory of skSIG/_malloc.py) and 645-651 s. Cores differ: on a two-core AMD EPYC with AVX2 only, two
+DCGAN-SI fits of the 20,000-step budget side by side took 1186-1240 s each (640 s on the machine
+above), so there the table takes about twice as long. A shorter budget is not a way out: at
+``--max-iter 1500``, about what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 957 triples
+with KL 0.36 (seed 0, the earlier budget), below the paper's row (969, 0.30). Use ``--sizes``,
+``--seeds``, ``--models`` or a GPU (``--device cuda``) to fit it into a time budget; ``--max-iter``,
+``--M``, ``--batch-size`` and ``--n-latent`` change the budget, and ``--instance-noise`` what the
+discriminator sees (and then the protocol). On one H100, eight or nine size-M fits of 20,000 steps
+(the then default's budget, or variants of about its cost), each in its own process, ran side by
+side in 237-261 s each (measured with a sweep script, not through ``--jobs``), so on such a GPU the
+table's 30 fits should take about 20 minutes (an estimate from those times, not a measured run of
+this script). """
 
 import time
 
