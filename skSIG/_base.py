@@ -255,7 +255,7 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
         losses = torch.empty(steps, device=device)
         batch_size = self._setting("batch_size")
         # One H_M block for every step (see hm_bound): a fresh one each step costs page faults.
-        buffer = torch.empty(batch_size, self._setting("M"), device=device)
+        buffer = torch.empty(batch_size, self._hm_columns(), device=device)
         # Fixed draws of z for the divergence check, from their own stream: training's stream and
         # its results are the same with or without the check.
         probe = torch.randn(
@@ -497,6 +497,10 @@ class BaseSemiImplicit(DensityMixin, BaseEstimator):
     # ------------------------------------------------------------------ persistence
     def _modules(self):
         return [name for name, value in vars(self).items() if isinstance(value, torch.nn.Module)]
+
+    def _hm_columns(self):
+        """Columns of the H_M block a training step needs: one per draw of theta."""
+        return self._setting("M")
 
     def _to_device(self, device):
         for name in self._modules():

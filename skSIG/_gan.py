@@ -108,6 +108,17 @@ class GANSIEstimator(BaseSemiImplicit):
         against the data blurred by the same kernel: "instance noise" ([3]_, [4]_), tied to the
         likelihood's scale and annealed with it. Measured on the stacked digits and, on two
         seeds, the 25-Gaussian grid (see Notes).
+    hm_memory : int, default=0
+        Number of earlier steps whose generated ``theta_j`` also enter the H_M term of eq. 12,
+        without gradient. The Monte-Carlo mixture of eq. 6 then runs over the step's ``M``
+        draws and the ``K = M * hm_memory`` draws of the steps before it, so each data point's
+        weight (the softmax of eq. 6) goes to its nearest draws among ``M + K``, and a draw is
+        pulled toward fewer data points at once. The gradient reaching the step's own draws is
+        scaled by ``(M + K) / M``: were the earlier draws from the current generator, it would
+        be an unbiased estimate of the gradient of ``H_{M+K}``. ``0`` is the paper's Algorithm
+        1. The discriminator, :meth:`sample` and :meth:`score_samples` are unchanged; the
+        memory is kept across warm starts and :meth:`partial_fit` and reset by a fresh
+        ``fit``. Measured on the stacked digits (see Notes).
     architecture : {"mlp", "dcgan"}, default="mlp"
         ``"mlp"``: generator with ReLU layers ``hidden_layer_sizes`` and discriminator with ReLU
         layers ``discriminator_hidden_layer_sizes``. ``"dcgan"``: the convolutional networks of
@@ -277,6 +288,7 @@ class GANSIEstimator(BaseSemiImplicit):
         "lam": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "loss": [StrOptions({"gan", "wgan-gp"})],
         "instance_noise": [Interval(Real, 0, None, closed="left")],
+        "hm_memory": [Interval(Integral, 0, None, closed="left")],
         "architecture": [StrOptions({"mlp", "dcgan"})],
         "image_shape": [None, tuple, list],
         "size": [StrOptions(set(SIZES))],
@@ -292,6 +304,7 @@ class GANSIEstimator(BaseSemiImplicit):
         lam: float | Literal["auto"] = 1.0,
         loss: Literal["gan", "wgan-gp"] = "gan",
         instance_noise: float = 0.0,
+        hm_memory: int = 0,
         architecture: Literal["mlp", "dcgan"] = "mlp",
         image_shape: tuple[int, int, int] | None = None,
         size: Literal["S", "M", "L"] = "M",
@@ -315,6 +328,7 @@ class GANSIEstimator(BaseSemiImplicit):
         self.lam = lam
         self.loss = loss
         self.instance_noise = instance_noise
+        self.hm_memory = hm_memory
         self.architecture = architecture
         self.image_shape = image_shape
         self.size = size
@@ -389,6 +403,17 @@ class GANSIEstimator(BaseSemiImplicit):
         )
         self.lam_ = 0.0 if self.lam == "auto" else float(self.lam)
         self._auto_ratio, self._auto_weight = 0.0, 0.0
+        # The draws of the last hm_memory steps, newest first (see hm_memory); kept across warm
+        # starts and partial_fit calls, so that those continue the same training.
+        self._memory = None
+
+    def _hm_columns(self):
+        return self._setting("M") * (1 + self.hm_memory)
+
+    def _to_device(self, device):
+        super()._to_device(device)
+        if getattr(self, "_memory", None) is not None:
+            self._memory = self._memory.to(device)
 
     def _penalty(self, x, theta, gen):
         """WGAN-GP: ``E (||grad C(x_hat)|| - 1)^2`` on random interpolates of data and theta."""
@@ -436,8 +461,18 @@ class GANSIEstimator(BaseSemiImplicit):
         (grad_theta,) = torch.autograd.grad(loss_adv, leaf)
         loss_g = loss_adv.detach()
         if self.lam == "auto" or self.lam > 0:
-            # eq. 6 on the same theta_j, with its gradient in closed form
-            hm, g_hm = gaussian_hm_and_grad(sigma_t, x, leaf.detach(), out=buffer)
+            # eq. 6 on the same theta_j (and those of the last hm_memory steps, without
+            # gradient), with its gradient in closed form
+            memory = getattr(self, "_memory", None) if self.hm_memory > 0 else None
+            if memory is not None:  # hm_memory or M may have been lowered before a warm start
+                memory = memory[: leaf.shape[0] * self.hm_memory]
+            if buffer is not None:  # the block's storage, as many columns as draws this step
+                columns = leaf.shape[0] + (0 if memory is None else memory.shape[0])
+                buffer = buffer.view(-1)[: x.shape[0] * columns].view(x.shape[0], columns)
+            hm, g_hm = gaussian_hm_and_grad(sigma_t, x, leaf.detach(), out=buffer, memory=memory)
+            if self.hm_memory > 0:
+                kept = leaf.detach() if memory is None else torch.cat([leaf.detach(), memory])
+                self._memory = kept[: leaf.shape[0] * self.hm_memory]
             self.lam_ = self._auto_lam(grad_theta, g_hm) if self.lam == "auto" else float(self.lam)
             grad_theta = grad_theta + self.lam_ * g_hm
             loss_g = loss_g + self.lam_ * hm

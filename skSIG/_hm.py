@@ -117,7 +117,7 @@ def hm_bound(likelihood, x, theta, out=None):
 
 
 @torch.no_grad()
-def gaussian_hm_and_grad(sigma, x, theta, out=None):
+def gaussian_hm_and_grad(sigma, x, theta, out=None, memory=None):
     """H_M of eq. 6 for ``p(x | theta) = N(theta, sigma^2 I)`` and its gradient in ``theta``.
 
     ``x: (N, D)``, ``theta: (M, D)`` -> ``(H_M, dH_M/dtheta)``, a scalar and an ``(M, D)``
@@ -135,15 +135,26 @@ def gaussian_hm_and_grad(sigma, x, theta, out=None):
     same values to the bit in the cases compared). GAN-SI's step uses it to push the gradient
     through the generator itself: on 2-D data the small autograd nodes of ``hm_bound``'s graph
     were a quarter of its cost (N=512, M=1024, one thread: value and gradient 1.18 ms ->
-    0.88 ms). ``out`` as for :func:`hm_bound`.
+    0.88 ms). ``out`` as for :func:`hm_bound`, with ``M + K`` columns when ``memory`` is given.
+
+    ``memory``, an optional ``(K, D)`` tensor of further means (GANSIEstimator's draws of
+    earlier steps), joins ``theta`` in the mixture: the value is H_{M+K} over the ``M + K``
+    means, and the gradient is returned for the rows of ``theta`` only, times ``(M + K) / M``:
+    were the ``K`` rows draws of the same generator, the sum over ``theta``'s rows of their
+    gradient times their Jacobian would then be an unbiased estimate of the sum over all
+    ``M + K``, that is, of the generator's gradient of H_{M+K}.
     """
     lik = Gaussian(sigma)
-    e, s, lse = _exp_block(x, *lik.natural(theta), out)
-    value = -(lse - math.log(theta.shape[0]) + lik.base(x)).mean()
+    m = theta.shape[0]
+    means = theta if memory is None or memory.shape[0] == 0 else torch.cat([theta, memory])
+    e, s, lse = _exp_block(x, *lik.natural(means), out)
+    value = -(lse - math.log(means.shape[0]) + lik.base(x)).mean()
     r = 1.0 / (x.shape[0] * lik.sigma**2 * s)  # [N, 1]
     y = torch.cat([x * r, r], dim=1)  # [N, D + 1]
+    e = e[:, :m]  # theta's columns (all of them without memory; else a strided view BLAS takes)
     g = (y.T @ e).T if x.shape[1] <= _THIN_GRAD_MAX_D else e.T @ y  # [M, D + 1]
-    return value, theta * g[:, -1:] - g[:, :-1]
+    grad = theta * g[:, -1:] - g[:, :-1]
+    return value, grad if means.shape[0] == m else grad * (means.shape[0] / m)
 
 
 @torch.no_grad()

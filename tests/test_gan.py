@@ -28,7 +28,7 @@ from skSIG._dcgan import (
     _without_bands,
 )
 from skSIG._hm import hm_bound
-from skSIG._likelihoods import Gaussian
+from skSIG._likelihoods import Gaussian, pairwise_log_prob
 from skSIG._networks import init_parameters
 
 FAST = dict(M=16, batch_size=16, max_iter=5, n_eval_samples=50)
@@ -37,7 +37,7 @@ FAST = dict(M=16, batch_size=16, max_iter=5, n_eval_samples=50)
 @parametrize_with_checks(
     [
         GANSIEstimator(**FAST, random_state=0),
-        GANSIEstimator(**FAST, lam="auto", loss="wgan-gp", instance_noise=0.5, random_state=0),
+        GANSIEstimator(**FAST, lam="auto", loss="wgan-gp", instance_noise=0.5, hm_memory=2, random_state=0),
     ]
 )
 def test_sklearn_compatible(estimator, check):
@@ -81,6 +81,55 @@ def test_step_is_algorithm_1(bimodal, lam):
         torch.testing.assert_close(p.grad, g, rtol=1e-4, atol=1e-6)
     for p, g in zip(est.discriminator_.parameters(), grads_d):
         torch.testing.assert_close(p.grad, g, rtol=1e-4, atol=1e-6)
+
+
+def test_hm_memory_step(bimodal):
+    """With hm_memory=2, a step's H_M runs over its own M draws and those of the two steps
+    before it (newest first, without gradient); the generator's gradient is the hand-written
+    GAN + lam * (M + K) / M * H_{M+K} one, and the discriminator's is unchanged."""
+    est = _initialized(bimodal, lam=0.7, hm_memory=2, M=32, batch_size=64, random_state=0)
+    x = est._to_tensor(bimodal[:64], torch.device("cpu"))
+    seeds, draws = [5, 6, 7, 8], []
+    for step, seed in enumerate(seeds):
+        z = torch.randn(32, est.transform_.n_latent, generator=torch.Generator().manual_seed(seed))
+        G, D = copy.deepcopy(est.transform_), copy.deepcopy(est.discriminator_)
+        theta = G(z)
+        memory = torch.cat(draws[::-1][:2]) if draws else torch.empty(0, 2)
+        loss_d = F.softplus(-D(x)).mean() + F.softplus(D(theta.detach())).mean()
+        means = torch.cat([theta, memory])
+        hm = -(torch.logsumexp(pairwise_log_prob(Gaussian(0.3), x, means), dim=1) - math.log(len(means))).mean()
+        loss_g = F.softplus(-D(theta)).mean() + 0.7 * len(means) / 32 * hm
+        grads_g = torch.autograd.grad(loss_g, list(G.parameters()))
+        grads_d = torch.autograd.grad(loss_d, list(D.parameters()))
+        buffer = torch.empty(64, est._hm_columns())
+        loss = est._step(x, 0.3, 1.0, torch.Generator().manual_seed(seed), buffer)
+        assert loss.item() == pytest.approx(F.softplus(-D(theta)).mean().item() + 0.7 * hm.item(), rel=1e-5)
+        for p, g in zip(est.transform_.parameters(), grads_g):
+            torch.testing.assert_close(p.grad, g, rtol=1e-4, atol=1e-6)
+        for p, g in zip(est.discriminator_.parameters(), grads_d):
+            torch.testing.assert_close(p.grad, g, rtol=1e-4, atol=1e-6)
+        draws.append(theta.detach())
+        assert est._memory.shape == (32 * min(step + 1, 2), 2)
+        torch.testing.assert_close(est._memory, torch.cat(draws[::-1][:2]), rtol=0, atol=0)
+
+
+def test_hm_memory_carries_over_and_can_be_lowered(bimodal):
+    """The memory is fitted state: it carries into partial_fit (clearing it changes the steps
+    after), a fresh fit starts without it (two fits agree), lowering hm_memory or M before a
+    warm start works, and lam=0 keeps none."""
+    kw = dict(FAST, hm_memory=3, random_state=0)
+    est = GANSIEstimator(**kw).fit(bimodal)
+    assert est._memory.shape == (3 * 16, 2)
+    twin = copy.deepcopy(est)
+    est.partial_fit(bimodal[:32])
+    twin._memory = None
+    twin.partial_fit(bimodal[:32])
+    assert est.loss_curve_[:5] == twin.loss_curve_[:5] and est.loss_curve_[5:] != twin.loss_curve_[5:]
+    refit = GANSIEstimator(**kw).fit(bimodal)
+    assert refit.loss_curve_ == GANSIEstimator(**kw).fit(bimodal).loss_curve_
+    est.set_params(warm_start=True, hm_memory=1, M=8).fit(bimodal)
+    assert est._memory.shape == (8, 2) and np.isfinite(est.loss_curve_).all()
+    assert GANSIEstimator(**{**kw, "lam": 0}).fit(bimodal)._memory is None
 
 
 @pytest.mark.parametrize("scale", [0.5, 2.0])

@@ -139,3 +139,28 @@ def test_gaussian_hm_and_grad_matches_naive_autograd(d, n, m, sigma, seed):
     (grad_ref,) = torch.autograd.grad(naive, theta)
     assert value.item() == pytest.approx(naive.item(), rel=1e-12)
     torch.testing.assert_close(grad, grad_ref, rtol=1e-9, atol=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    d=st.sampled_from([1, 2, 40]),
+    n=st.integers(1, 12),
+    m=st.integers(1, 9),
+    k=st.integers(0, 20),
+    sigma=st.floats(0.05, 3.0),
+    seed=st.integers(0, 2**16),
+)
+def test_gaussian_hm_and_grad_with_memory(d, n, m, k, sigma, seed):
+    """With ``memory``, the value is the naive H_{M+K} over theta and the memory's rows, and the
+    gradient is autograd's for theta's rows (the memory held fixed) times (M + K) / M."""
+    rng = np.random.default_rng(seed)
+    x = torch.tensor(rng.normal(size=(n, d)))
+    theta = torch.tensor(rng.normal(size=(m, d)), requires_grad=True)
+    memory = torch.tensor(rng.normal(size=(k, d)))
+    buffer = torch.empty(n, m + k, dtype=torch.float64)
+    value, grad = gaussian_hm_and_grad(sigma, x, theta.detach(), out=buffer, memory=memory)
+    means = torch.cat([theta, memory])
+    naive = -(torch.logsumexp(pairwise_log_prob(Gaussian(sigma), x, means), dim=1) - math.log(m + k)).mean()
+    (grad_ref,) = torch.autograd.grad(naive, theta)
+    assert value.item() == pytest.approx(naive.item(), rel=1e-12)
+    torch.testing.assert_close(grad, grad_ref * (m + k) / m, rtol=1e-9, atol=1e-12)

@@ -189,8 +189,8 @@ def test_table2_update_keeps_other_sizes_and_counts_their_seeds(tmp_path):
     assert "| DCGAN-SI(M) | 2 | 650.00 ± 50.00 | 0.85 ± 0.05 |" in report
     # the kept rows come from a CSV without jobs and threads: their setting is unknown
     assert "| 999.5 ± 0.5 | 0.060 ± 0.010 | 450 | ? |" in report
-    assert rows[0].endswith(",fit_seconds,M,batch_size,max_iter,n_latent,instance_noise,loss,jobs,threads")
-    assert rows[2].endswith(",,,,,,,,")
+    assert rows[0].endswith(",fit_seconds,M,batch_size,max_iter,n_latent,instance_noise,hm_memory,loss,jobs,threads")
+    assert rows[2].endswith(",,,,,,,,,")
     assert "| 1 × 1 |" in [line for line in report.splitlines() if line.startswith("| DCGAN-SI(S) |")][0]
     # each run records the budget it was trained with ("auto" resolved)
     assert ("Budget per fit: M=64, batch_size=64, max_iter=20, n_latent=64 for DCGAN-SI(S); unrecorded for "
@@ -199,18 +199,21 @@ def test_table2_update_keeps_other_sizes_and_counts_their_seeds(tmp_path):
 
 
 def test_table2_budget_flags_override_the_estimator_default(tmp_path):
-    # --M, --batch-size, --max-iter, --n-latent and --instance-noise reach the fits (and are
-    # recorded), so a budget can be compared against the default with the same script
+    # --M, --batch-size, --max-iter, --n-latent, --instance-noise and --hm-memory reach the fits
+    # (and are recorded), so a budget can be compared against the default with the same script
     result = run_script("table2.py", tmp_path, "--models", "DCGAN-SI", "--M", "32", "--batch-size",
-                        "16", "--max-iter", "7", "--n-latent", "5", "--instance-noise", "0.5")
+                        "16", "--max-iter", "7", "--n-latent", "5", "--instance-noise", "0.5",
+                        "--hm-memory", "2")
     assert result.returncode == 0, result.stderr[-2000:]
     rows = (tmp_path / "table2_runs.csv").read_text().splitlines()
-    assert rows[0].split(",")[-8:-2] == ["M", "batch_size", "max_iter", "n_latent", "instance_noise", "loss"]
-    assert rows[1].split(",")[-8:-2] == ["32", "16", "7", "5", "0.5", "gan"]
+    assert rows[0].split(",")[-9:-2] == ["M", "batch_size", "max_iter", "n_latent", "instance_noise", "hm_memory",
+                                         "loss"]
+    assert rows[1].split(",")[-9:-2] == ["32", "16", "7", "5", "0.5", "2", "gan"]
     report = (tmp_path / "table2.md").read_text()
-    assert ("Budget per fit: M=32, batch_size=16, max_iter=7, n_latent=5, instance_noise=0.5 for "
+    assert ("Budget per fit: M=32, batch_size=16, max_iter=7, n_latent=5, instance_noise=0.5, hm_memory=2 for "
             "DCGAN-SI(S).") in report
-    assert "same networks and budget, M=32, batch_size=16, max_iter=7, n_latent=5, instance_noise=0.5." in report
+    assert ("same networks and budget, M=32, batch_size=16, max_iter=7, n_latent=5, instance_noise=0.5, "
+            "hm_memory=2.") in report
 
 
 def test_table2_wgan_gp_writes_its_own_table_with_the_lam_of_its_si_rows(tmp_path):

@@ -66,8 +66,8 @@ above), so there the table takes about twice as long. A shorter budget is not a 
 ``--max-iter 1500``, about what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 957 triples
 with KL 0.36 (seed 0, the earlier budget), below the paper's row (969, 0.30). Use ``--sizes``,
 ``--seeds``, ``--models`` or a GPU (``--device cuda``) to fit it into a time budget; ``--max-iter``,
-``--M``, ``--batch-size`` and ``--n-latent`` change the budget, and ``--instance-noise`` what the
-discriminator sees (and then the protocol). On one H100, eight or nine size-M fits of 20,000 steps
+``--M``, ``--batch-size`` and ``--n-latent`` change the budget, ``--instance-noise`` what the
+discriminator sees and ``--hm-memory`` the draws in H_M (and then the protocol). On one H100, eight or nine size-M fits of 20,000 steps
 (the then default's budget, or variants of about its cost), each in its own process, ran side by
 side in 237-261 s each (measured with a sweep script, not through ``--jobs``), so on such a GPU the
 table's 30 fits should take about 20 minutes (an estimate from those times, not a measured run of
@@ -98,7 +98,7 @@ PAPER = {  # Table 2 of the paper (Stacked MNIST 28x28x3, 5 runs): mean ± stand
 QUICK = {"max_iter": 20, "M": 64, "batch_size": 64, "n_eval_samples": 64}
 BUDGET = ("M", "batch_size", "max_iter", "n_latent")  # recorded per run: defaults change between commits
 # Also recorded per run, and named in the budget note only where it is not 0 (Algorithm 1).
-OPTIONS = ("instance_noise",)
+OPTIONS = ("instance_noise", "hm_memory")
 
 
 def load_data(kind, n_samples, random_state, data_home=None):
@@ -158,7 +158,7 @@ def run_one(name, size, lam_zero, seed, args):
 
 def budget_note(runs):
     """Which rows were trained with which ``M``, ``batch_size``, ``max_iter`` and ``n_latent``,
-    and ``instance_noise`` where it is not 0 (the runs CSV records them; a value kept from a CSV
+    and ``instance_noise`` and ``hm_memory`` where they are not 0 (the runs CSV records them; a value kept from a CSV
     written before its column existed is left out, and a row with none is "unrecorded")."""
     groups = {}
     for run in runs:
@@ -188,6 +188,8 @@ def main():
                    help="dimension of the generator's z (default: the estimator's default)")
     p.add_argument("--instance-noise", type=float, default=None,
                    help="GANSIEstimator's instance_noise (default: 0, the paper's Algorithm 1)")
+    p.add_argument("--hm-memory", type=int, default=None,
+                   help="GANSIEstimator's hm_memory (default: 0, the paper's Algorithm 1)")
     p.add_argument("--loss", choices=["gan", "wgan-gp"], default=None,
                    help="GANSIEstimator's loss (default 'gan': DCGAN vs DCGAN-SI, Table 2); 'wgan-gp': "
                         "WGAN-GP vs WGAN-GP-SI, written to wgan_digits.* instead of table2.*")
@@ -201,12 +203,14 @@ def main():
     add_update(p)
     add_resume(p)
     args = setup(p.parse_args())
-    # --M, --batch-size, --max-iter, --n-latent, --instance-noise, --loss, --lam given: they
+    # --M, --batch-size, --max-iter, --n-latent, --instance-noise, --hm-memory, --loss, --lam: they
     # override the estimator's budget and options (run_one sets lam=0 for the plain rows)
     args.budget = {key: getattr(args, key) for key in BUDGET + OPTIONS + ("loss", "lam")
                    if getattr(args, key) is not None}
     if args.lam is not None and args.lam < 0:
         raise SystemExit("--lam must be at least 0")
+    if args.hm_memory is not None and args.hm_memory < 0:
+        raise SystemExit("--hm-memory must be at least 0")
     loss = args.loss or "gan"
     plain, si = model_names(loss)
     models = [m.strip() for m in (args.models or f"{plain},{si}").split(",") if m.strip()]

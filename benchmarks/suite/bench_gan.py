@@ -1,5 +1,6 @@
 """asv: the cost of the semi-implicit term in a GAN-SI step, against the plain GAN (``lam=0``)
-with the same networks, measured in the same run (issue target: overhead below 30% of a step).
+with the same networks, measured in the same run (issue target: overhead below 30% of a step),
+and the cost of ``hm_memory=1`` against the default GAN-SI step.
 
 Step times on a shared machine drift by 10-30% from run to run, so ``track_si_overhead`` fits
 the two models alternately, three times each, and compares the medians.
@@ -44,8 +45,8 @@ class SIOverhead:
             self.kw = dict(sigma=0.1, architecture="dcgan", image_shape=(8, 8, 3))
         self.kw["max_iter"] = STEPS[setting]
 
-    def _est(self, lam):
-        return GANSIEstimator(lam=lam, random_state=0, **self.kw)
+    def _est(self, lam, **params):
+        return GANSIEstimator(lam=lam, random_state=0, **self.kw, **params)
 
     def time_gan_si_steps(self, setting):
         self._est(1.0).fit(self.X)
@@ -62,6 +63,17 @@ class SIOverhead:
         return statistics.median(si) / statistics.median(plain) - 1
 
     track_si_overhead.unit = "fraction"
+
+    def track_hm_memory_overhead(self, setting):
+        """``t(hm_memory=1) / t(hm_memory=0) - 1`` per GAN-SI step (H_M over twice the draws):
+        medians of three alternating fits each."""
+        plain, memory = [], []
+        for _ in range(3):
+            plain.append(_seconds(self._est(1.0), self.X))
+            memory.append(_seconds(self._est(1.0, hm_memory=1), self.X))
+        return statistics.median(memory) / statistics.median(plain) - 1
+
+    track_hm_memory_overhead.unit = "fraction"
 
 
 # One process's measurement: 20 steps to warm up, then 60 timed ones (wall and system time,
