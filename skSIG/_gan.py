@@ -116,9 +116,10 @@ class GANSIEstimator(BaseSemiImplicit):
         pulled toward fewer data points at once. The gradient reaching the step's own draws is
         scaled by ``(M + K) / M``: were the earlier draws from the current generator, it would
         be an unbiased estimate of the gradient of ``H_{M+K}``. ``0`` is the paper's Algorithm
-        1. The discriminator, :meth:`sample` and :meth:`score_samples` are unchanged; the
-        memory is kept across warm starts and :meth:`partial_fit` and reset by a fresh
-        ``fit``. Measured on the stacked digits (see Notes).
+        1. The discriminator, :meth:`sample` and :meth:`score_samples` are unchanged, and
+        ``loss_curve_`` records ``H_{M+K}``; the memory is kept across warm starts and
+        :meth:`partial_fit` and reset by a fresh ``fit``. Measured on the stacked digits (see
+        Notes).
     architecture : {"mlp", "dcgan"}, default="mlp"
         ``"mlp"``: generator with ReLU layers ``hidden_layer_sizes`` and discriminator with ReLU
         layers ``discriminator_hidden_layer_sizes``. ``"dcgan"``: the convolutional networks of
