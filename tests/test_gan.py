@@ -115,8 +115,8 @@ def test_hm_memory_step(bimodal):
 
 def test_hm_memory_carries_over_and_can_be_lowered(bimodal):
     """The memory is fitted state: it carries into partial_fit (clearing it changes the steps
-    after), a fresh fit starts without it (two fits agree), lowering hm_memory or M before a
-    warm start works, and lam=0 keeps none."""
+    after), a fresh fit of a fitted estimator starts without it (as a new estimator does),
+    lowering hm_memory or M before a warm start works, and lam=0 keeps none."""
     kw = dict(FAST, hm_memory=3, random_state=0)
     est = GANSIEstimator(**kw).fit(bimodal)
     assert est._memory.shape == (3 * 16, 2)
@@ -125,7 +125,7 @@ def test_hm_memory_carries_over_and_can_be_lowered(bimodal):
     twin._memory = None
     twin.partial_fit(bimodal[:32])
     assert est.loss_curve_[:5] == twin.loss_curve_[:5] and est.loss_curve_[5:] != twin.loss_curve_[5:]
-    refit = GANSIEstimator(**kw).fit(bimodal)
+    refit = copy.deepcopy(est).fit(bimodal)  # warm_start=False: from scratch
     assert refit.loss_curve_ == GANSIEstimator(**kw).fit(bimodal).loss_curve_
     est.set_params(warm_start=True, hm_memory=1, M=8).fit(bimodal)
     assert est._memory.shape == (8, 2) and np.isfinite(est.loss_curve_).all()

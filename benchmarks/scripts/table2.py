@@ -67,11 +67,11 @@ above), so there the table takes about twice as long. A shorter budget is not a 
 with KL 0.36 (seed 0, the earlier budget), below the paper's row (969, 0.30). Use ``--sizes``,
 ``--seeds``, ``--models`` or a GPU (``--device cuda``) to fit it into a time budget; ``--max-iter``,
 ``--M``, ``--batch-size`` and ``--n-latent`` change the budget, ``--instance-noise`` what the
-discriminator sees and ``--hm-memory`` the draws in H_M (and then the protocol). On one H100, eight or nine size-M fits of 20,000 steps
-(the then default's budget, or variants of about its cost), each in its own process, ran side by
-side in 237-261 s each (measured with a sweep script, not through ``--jobs``), so on such a GPU the
-table's 30 fits should take about 20 minutes (an estimate from those times, not a measured run of
-this script). """
+discriminator sees and ``--hm-memory`` the draws in H_M (and then the protocol). On one H100,
+eight or nine size-M fits of 20,000 steps (the then default's budget, or variants of about its
+cost), each in its own process, ran side by side in 237-261 s each (measured with a sweep script,
+not through ``--jobs``), so on such a GPU the table's 30 fits should take about 20 minutes (an
+estimate from those times, not a measured run of this script). """
 
 import time
 
@@ -158,8 +158,9 @@ def run_one(name, size, lam_zero, seed, args):
 
 def budget_note(runs):
     """Which rows were trained with which ``M``, ``batch_size``, ``max_iter`` and ``n_latent``,
-    and ``instance_noise`` and ``hm_memory`` where they are not 0 (the runs CSV records them; a value kept from a CSV
-    written before its column existed is left out, and a row with none is "unrecorded")."""
+    and ``instance_noise`` and ``hm_memory`` where they are not 0 (the runs CSV records them; a
+    value kept from a CSV written before its column existed is left out, and a row with none is
+    "unrecorded")."""
     groups = {}
     for run in runs:
         keys = [key for key in BUDGET if run.get(key, "") != ""]

@@ -54,24 +54,24 @@ class SIOverhead:
     def time_plain_gan_steps(self, setting):
         self._est(0.0).fit(self.X)
 
+    def _overhead(self, base, other):
+        """``t(other) / t(base) - 1``: medians of three alternating fits of each estimator."""
+        first, second = [], []
+        for _ in range(3):
+            first.append(_seconds(base, self.X))
+            second.append(_seconds(other, self.X))
+        return statistics.median(second) / statistics.median(first) - 1
+
     def track_si_overhead(self, setting):
         """``t(GAN-SI) / t(GAN) - 1`` per step: medians of three alternating fits each."""
-        plain, si = [], []
-        for _ in range(3):
-            plain.append(_seconds(self._est(0.0), self.X))
-            si.append(_seconds(self._est(1.0), self.X))
-        return statistics.median(si) / statistics.median(plain) - 1
+        return self._overhead(self._est(0.0), self._est(1.0))
 
     track_si_overhead.unit = "fraction"
 
     def track_hm_memory_overhead(self, setting):
         """``t(hm_memory=1) / t(hm_memory=0) - 1`` per GAN-SI step (H_M over twice the draws):
         medians of three alternating fits each."""
-        plain, memory = [], []
-        for _ in range(3):
-            plain.append(_seconds(self._est(1.0), self.X))
-            memory.append(_seconds(self._est(1.0, hm_memory=1), self.X))
-        return statistics.median(memory) / statistics.median(plain) - 1
+        return self._overhead(self._est(1.0), self._est(1.0, hm_memory=1))
 
     track_hm_memory_overhead.unit = "fraction"
 
