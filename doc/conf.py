@@ -33,8 +33,9 @@ extensions = [
 ]
 
 templates_path = ["_templates"]
-# results/*.md are pulled into benchmarks.rst by the ``benchmark-results`` directive below.
-exclude_patterns = ["_build", "results/*.md", "auto_examples/*.ipynb", "auto_examples/*.py",
+# results/*.md are pulled into benchmarks.rst by the ``benchmark-results`` directive below;
+# runs written to folders of their own (``--out doc/results/<folder>``) are linked from the text.
+exclude_patterns = ["_build", "results/*.md", "results/*/*.md", "auto_examples/*.ipynb", "auto_examples/*.py",
                     "auto_examples/*.zip", "auto_examples/*.md5", "auto_examples/*.json"]
 source_suffix = {".rst": "restructuredtext"}
 root_doc = "index"

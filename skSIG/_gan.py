@@ -246,7 +246,11 @@ class GANSIEstimator(BaseSemiImplicit):
     0.042), where the default gave Table 2's 0.042, 0.048, 0.043, 0.056 and 0.058 (paired -0.007
     +/- 0.005), at 1.1-1.14 times the cost of a step; at size S, seeds 0-4, it gave 0.044,
     0.044, 0.048, 0.039 and 0.061 (default 0.053, 0.046, 0.047, 0.054 and 0.065), at size L,
-    seed 4, 0.033 (0.052). It stays an option until the three sizes are refitted with it. With
+    seeds 0-4 (on another CPU), 0.035, 0.040, 0.046, 0.045 and 0.045 (0.042, 0.045, 0.047,
+    0.047 and 0.052). It stays an option because it raises the SI term's share of a step from
+    0.25 to 0.42 (Zen 5, two threads), over the 0.3 target; with H_M's block through oneDNN
+    (``SKSIG_ONEDNN=1`` in the environment; off by default until Table 2 is refitted with it)
+    the share is 0.17 without the memory and 0.26 with it. With
     ``M=2048`` the mixture keeps the default's 4096 draws at 0.61 of its step's cost: size M,
     seeds 0-4, KL 0.046, 0.041, 0.064, 0.050 and 0.046 (mean 0.049, as the default's), 475 s a
     fit alone on two threads; ``M=2048`` without the memory gave 0.058 and 0.062 on seeds 3 and 4

@@ -13,7 +13,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skSIG._gan
-from skSIG import GANSIEstimator
+from skSIG import GANSIEstimator, _hm
 from skSIG._dcgan import (
     DENSE_MAX_ENTRIES,
     SIZES,
@@ -726,3 +726,22 @@ def test_discriminator_logit_clamp_keeps_gradients_normal():
     x = torch.as_tensor(np.random.default_rng(1).normal(size=(16, 2)), dtype=torch.float32)
     est._step(x, 0.3, 1.0, torch.Generator().manual_seed(0))
     assert est.discriminator_.w.grad.item() == 0.0
+
+
+def test_dcgan_fit_with_onednn_block(monkeypatch):
+    """SKSIG_ONEDNN=1 (H_M's block through oneDNN, see skSIG._hm) trains the same model: the
+    first step's loss agrees with the default path's to float32 rounding, and a short fit with
+    the memory stays finite."""
+    X = np.random.default_rng(0).random((64, 8 * 8 * 3))
+    kw = dict(architecture="dcgan", image_shape=(8, 8, 3), size="S", M=32, batch_size=32,
+              n_eval_samples=50, hm_memory=1, random_state=0)
+    default = GANSIEstimator(**kw, max_iter=1).fit(X).loss_curve_
+    monkeypatch.setenv("SKSIG_ONEDNN", "1")
+    if _hm._onednn_linear() is None:
+        pytest.skip("torch built without oneDNN")
+    calls, transposed = [], _hm._hm_and_grad_transposed
+    monkeypatch.setattr(_hm, "_hm_and_grad_transposed", lambda *args: calls.append(1) or transposed(*args))
+    onednn = GANSIEstimator(**kw, max_iter=1).fit(X).loss_curve_
+    assert calls == [1] and onednn[0] == pytest.approx(default[0], rel=1e-5)
+    est = GANSIEstimator(**kw, max_iter=20).fit(X)
+    assert np.isfinite(est.loss_curve_).all() and np.isfinite(est.sample(4)).all()

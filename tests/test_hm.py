@@ -2,6 +2,8 @@
 
 import itertools
 import math
+import os
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.special import logsumexp
 
+from skSIG import _hm
 from skSIG._hm import _THIN_GRAD_MAX_D, gaussian_hm_and_grad, hm_bound, log_mean_prob
 from skSIG._likelihoods import Bernoulli, Gaussian, Poisson, make_likelihood, pairwise_log_prob
 
@@ -164,3 +167,60 @@ def test_gaussian_hm_and_grad_with_memory(d, n, m, k, sigma, seed):
     (grad_ref,) = torch.autograd.grad(naive, theta)
     assert value.item() == pytest.approx(naive.item(), rel=1e-12)
     torch.testing.assert_close(grad, grad_ref * (m + k) / m, rtol=1e-9, atol=1e-12)
+
+
+_ONEDNN = os.environ.copy() | {"SKSIG_ONEDNN": "1"}
+with mock.patch.dict(os.environ, _ONEDNN, clear=True):
+    _ONEDNN_BUILT = _hm._onednn_linear() is not None
+
+
+@pytest.mark.skipif(not _ONEDNN_BUILT, reason="torch built without oneDNN")
+@settings(max_examples=25, deadline=None)
+@given(
+    d=st.sampled_from([_THIN_GRAD_MAX_D + 1, 64, 192]),
+    n=st.integers(1, 40),
+    m=st.integers(1, 30),
+    k=st.integers(0, 30),
+    sigma=st.floats(0.3, 3.0),
+    seed=st.integers(0, 2**16),
+)
+def test_gaussian_hm_and_grad_onednn_float32(d, n, m, k, sigma, seed):
+    """With ``SKSIG_ONEDNN=1`` the float32 block runs transposed through oneDNN: H_{M+K} and
+    its gradient agree with the float64 naive autograd as closely as the default path's."""
+    rng = np.random.default_rng(seed)
+    x64, theta64, memory64 = (torch.tensor(rng.normal(size=(rows, d))) for rows in (n, m, k))
+    means = torch.cat([theta64, memory64]).requires_grad_(True)
+    naive = -(torch.logsumexp(pairwise_log_prob(Gaussian(sigma), x64, means), dim=1) - math.log(m + k)).mean()
+    (grad_ref,) = torch.autograd.grad(naive, means)
+    grad_ref = grad_ref[:m] * (m + k) / m
+    x, theta, memory = x64.float(), theta64.float(), memory64.float()
+    default = gaussian_hm_and_grad(sigma, x, theta, memory=memory)
+    with mock.patch.dict(os.environ, _ONEDNN, clear=True):
+        value, grad = gaussian_hm_and_grad(sigma, x, theta, memory=memory)
+    assert value.dtype == grad.dtype == torch.float32 and grad.shape == (m, d)
+    scale = grad_ref.abs().max().item()
+    for v, g in (default, (value, grad)):
+        assert v.item() == pytest.approx(naive.item(), rel=1e-5, abs=1e-4)
+        torch.testing.assert_close(g.double(), grad_ref, rtol=1e-4, atol=1e-5 * scale)
+
+
+def test_onednn_path_only_where_asked():
+    """The oneDNN block is used for float32 CPU data above ``_THIN_GRAD_MAX_D`` features when
+    ``SKSIG_ONEDNN=1``; without it, in float64 and for thin data the default path runs."""
+    calls = []
+
+    def spy(linear, *args):
+        calls.append(args[1].shape)
+        return real(linear, *args)
+
+    real = _hm._hm_and_grad_transposed
+    x, theta = torch.rand(8, 40), torch.rand(5, 40)
+    with mock.patch.object(_hm, "_hm_and_grad_transposed", spy):
+        with mock.patch.dict(os.environ, {"SKSIG_ONEDNN": "0"}):
+            gaussian_hm_and_grad(0.5, x, theta)
+        with mock.patch.dict(os.environ, _ONEDNN, clear=True):
+            gaussian_hm_and_grad(0.5, x.double(), theta.double())
+            gaussian_hm_and_grad(0.5, x[:, :2], theta[:, :2])
+            assert calls == []
+            gaussian_hm_and_grad(0.5, x, theta)
+    assert calls == ([(8, 40)] if _ONEDNN_BUILT else [])

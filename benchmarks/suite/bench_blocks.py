@@ -24,14 +24,20 @@ is taken as ``(D + 1, M)`` up to ``_THIN_GRAD_MAX_D`` features and as ``(M, D + 
 against the other layout: on 2-D data (the 25-Gaussian grid, ``N=512``, ``M=1024``) and on
 192-D data (the stacked digits, ``M=2048``).
 
+The same H_M value and gradient on the stacked digits with ``M=4096`` (and with ``hm_memory=1``'s
+further 4096 columns): ``SKSIG_ONEDNN=1``'s transposed block through oneDNN against the default
+block through MKL (``HMBlockOneDNN``; skipped where torch has no oneDNN).
+
 ``track_`` gives the peer's time over ours (above 1: ours is faster), from the best of several
 alternating repeats unless said otherwise.
 """
 
 import copy
 import math
+import os
 import statistics
 import time
+from unittest import mock
 
 import torch
 
@@ -135,6 +141,43 @@ class HMGradientLayout:
 
     def track_speedup(self, data):
         ours, peer = _best_pair(self.ours, self.peer)
+        return peer / ours
+
+    track_speedup.unit = "x"
+
+
+class HMBlockOneDNN:
+    """GAN-SI's H_M value and gradient on the stacked digits (``N=512``, ``M=4096``, 192-D; with
+    ``hm_memory=1`` another 4096 columns), ``SKSIG_ONEDNN=1``'s transposed block through oneDNN
+    against the default block through MKL (``track_speedup``: MKL's time over oneDNN's)."""
+
+    timeout = 300
+    params = ["hm_memory=0", "hm_memory=1"]
+    param_names = ["memory"]
+
+    def setup(self, memory):
+        with mock.patch.dict(os.environ, {"SKSIG_ONEDNN": "1"}):
+            if _hm._onednn_linear() is None:
+                raise NotImplementedError("torch built without oneDNN")
+        gen = torch.Generator().manual_seed(0)
+        x, theta = torch.rand(512, 192, generator=gen), torch.rand(4096, 192, generator=gen)
+        extra = theta + 0.01 * torch.randn(4096, 192, generator=gen) if memory == "hm_memory=1" else None
+        buffer = torch.empty(512, 4096 if extra is None else 8192)
+
+        def run(flag):
+            with mock.patch.dict(os.environ, {"SKSIG_ONEDNN": flag}):
+                _hm.gaussian_hm_and_grad(0.1, x, theta, out=buffer, memory=extra)
+
+        self.mkl, self.onednn = (lambda: run("0")), (lambda: run("1"))
+
+    def time_mkl(self, memory):
+        self.mkl()
+
+    def time_onednn(self, memory):
+        self.onednn()
+
+    def track_speedup(self, memory):
+        ours, peer = _best_pair(self.onednn, self.mkl)
         return peer / ours
 
     track_speedup.unit = "x"
