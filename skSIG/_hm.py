@@ -48,9 +48,9 @@ def _onednn_linear():
     of AVX2 kernels (``MKL_ENABLE_INSTRUCTIONS=AVX512`` changed nothing); oneDNN picks its
     kernels by the processor's features. On that processor, a two-core AMD EPYC of CPU family
     26 (Zen 5), the H_M block's product ``(512, 192) @ (192, 4096)`` took 3.3 ms through
-    oneDNN against 7.9 ms through MKL (one thread). oneDNN's product takes contiguous operands only (a product of column slices ran
-    300 times slower), hence the transposed block of :func:`_hm_and_grad_transposed`. It
-    rounds differently from MKL, so fits with it give other draws than without: it is off by
+    oneDNN against 7.9 ms through MKL (one thread). oneDNN's product takes contiguous operands
+    only (a product of column slices ran 300 times slower), hence the transposed block of
+    :func:`_hm_and_grad_transposed`. It rounds differently from MKL, so fits with it give other draws than without: it is off by
     default, so that the published tables stay reproducible, until they are refitted with it.
     """
     if os.environ.get("SKSIG_ONEDNN", "0") != "1" or not torch.backends.mkldnn.is_available():
