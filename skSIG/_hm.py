@@ -46,12 +46,13 @@ def _onednn_linear():
 
     torch sends float32 products to MKL, which on an AMD processor with AVX-512 ran at the rate
     of AVX2 kernels (``MKL_ENABLE_INSTRUCTIONS=AVX512`` changed nothing); oneDNN picks its
-    kernels by the processor's features. On that processor, a two-core AMD EPYC of CPU family
-    26 (Zen 5), the H_M block's product ``(512, 192) @ (192, 4096)`` took 3.3 ms through
-    oneDNN against 7.9 ms through MKL (one thread). oneDNN's product takes contiguous operands
-    only (a product of column slices ran 300 times slower), hence the transposed block of
-    :func:`_hm_and_grad_transposed`. It rounds differently from MKL, so fits with it give other draws than without: it is off by
-    default, so that the published tables stay reproducible, until they are refitted with it.
+    kernels by the processor's features. On that processor, a two-core AMD EPYC of CPU family 26
+    (Zen 5), the H_M block's product ``(512, 192) @ (192, 4096)`` took 3.3 ms through oneDNN
+    against 7.9 ms through MKL (one thread). oneDNN's product takes contiguous operands only (a
+    product of column slices ran 300 times slower), hence the transposed block of
+    :func:`_hm_and_grad_transposed`. It rounds differently from MKL, so fits with it give other
+    draws than without: it is off by default, so that the published tables stay reproducible,
+    until they are refitted with it.
     """
     if os.environ.get("SKSIG_ONEDNN", "0") != "1" or not torch.backends.mkldnn.is_available():
         return None
@@ -188,9 +189,10 @@ def _hm_and_grad_transposed(linear, lik, x, theta, means):
     contiguous operands: the logits as ``[W, b] [x, 1]^T`` and the gradient's ``(M, D + 1)``
     product from the block's first ``M`` rows (``out`` is not used). The same values as the
     ``(N, M + K)`` block's up to float32 rounding (512 rows and 4096 or 8192 means of 192
-    uniform features: the same value, gradients 6e-8 to 7e-8 apart, relative). On Zen 5 it took 0.53 of the default block's time without memory and 0.56 with
-    ``K = M`` (medians, two threads; ``HMBlockOneDNN`` in ``benchmarks/suite/bench_blocks.py``,
-    best of five: 1.62 and 1.33 times as fast in one run, 1.71 and 1.73 in an asv run)."""
+    uniform features: the same value, gradients 6e-8 to 7e-8 apart, relative). On Zen 5 it took
+    0.53 of the default block's time without memory and 0.56 with ``K = M`` (medians, two
+    threads; ``HMBlockOneDNN`` in ``benchmarks/suite/bench_blocks.py``, best of five: 1.62 and
+    1.33 times as fast in one run, 1.71 and 1.73 in an asv run)."""
     m = theta.shape[0]
     W, b = lik.natural(means)
     A = torch.cat([W, b[:, None]], dim=1)  # [M + K, D + 1]
