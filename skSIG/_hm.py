@@ -50,7 +50,7 @@ def _onednn_linear():
     (Zen 5), the H_M block's product ``(512, 192) @ (192, 4096)`` took 3.3 ms through oneDNN
     against 7.9 ms through MKL (one thread). oneDNN's product takes contiguous operands only (a
     product of column slices ran 300 times slower), hence the transposed block of
-    :func:`_hm_and_grad_transposed`. It rounds differently from MKL, so fits with it give other
+    :func:`_exp_block_transposed`. It rounds differently from MKL, so fits with it give other
     draws than without: it is off by default, so that the published tables stay reproducible,
     until they are refitted with it.
     """
@@ -171,43 +171,41 @@ def gaussian_hm_and_grad(sigma, x, theta, out=None, memory=None):
     m = theta.shape[0]
     means = theta if memory is None or memory.shape[0] == 0 else torch.cat([theta, memory])
     linear = _onednn_linear() if x.device.type == "cpu" and x.dtype == torch.float32 else None
-    if linear is not None and x.shape[1] > _THIN_GRAD_MAX_D:
-        return _hm_and_grad_transposed(linear, lik, x, theta, means)
-    e, s, lse = _exp_block(x, *lik.natural(means), out)
+    transposed = linear is not None and x.shape[1] > _THIN_GRAD_MAX_D
+    if transposed:
+        e, s, lse = _exp_block_transposed(linear, x, *lik.natural(means))
+    else:
+        e, s, lse = _exp_block(x, *lik.natural(means), out)
     value = -(lse - math.log(means.shape[0]) + lik.base(x)).mean()
     r = 1.0 / (x.shape[0] * lik.sigma**2 * s)  # [N, 1]
     y = torch.cat([x * r, r], dim=1)  # [N, D + 1]
-    e = e[:, :m]  # theta's columns (all of them without memory; else a strided view BLAS takes)
-    g = (y.T @ e).T if x.shape[1] <= _THIN_GRAD_MAX_D else e.T @ y  # [M, D + 1]
+    if transposed:  # theta's rows of the (M + K, N) block: contiguous
+        g = linear(e[:m], y.T.contiguous(), None, "none", [], "")  # [M, D + 1]
+    else:
+        e = e[:, :m]  # theta's columns (all of them without memory; else a strided view BLAS takes)
+        g = (y.T @ e).T if x.shape[1] <= _THIN_GRAD_MAX_D else e.T @ y  # [M, D + 1]
     grad = theta * g[:, -1:] - g[:, :-1]
     return value, grad if means.shape[0] == m else grad * (means.shape[0] / m)
 
 
-def _hm_and_grad_transposed(linear, lik, x, theta, means):
-    """:func:`gaussian_hm_and_grad` with the block of exponentials taken as ``(M + K, N)``,
-    one column per data row, so that both of its products meet oneDNN's ``linear`` with
-    contiguous operands: the logits as ``[W, b] [x, 1]^T`` and the gradient's ``(M, D + 1)``
-    product from the block's first ``M`` rows (``out`` is not used). The same values as the
-    ``(N, M + K)`` block's up to float32 rounding (512 rows and 4096 or 8192 means of 192
-    uniform features: the same value, gradients 6e-8 to 7e-8 apart, relative). On Zen 5 it took
-    0.53 of the default block's time without memory and 0.56 with ``K = M`` (medians, two
-    threads; ``HMBlockOneDNN`` in ``benchmarks/suite/bench_blocks.py``, best of five: 1.62 and
-    1.33 times as fast in one run, 1.71 and 1.73 in an asv run)."""
-    m = theta.shape[0]
-    W, b = lik.natural(means)
-    A = torch.cat([W, b[:, None]], dim=1)  # [M + K, D + 1]
+def _exp_block_transposed(linear, x, W, b):
+    """:func:`_exp_block` with the block taken as ``(M, N)``, one column per data row, through
+    oneDNN's ``linear``: the logits as ``[W, b] [x, 1]^T``, so that both of
+    :func:`gaussian_hm_and_grad`'s products get contiguous operands (its gradient's
+    ``(M, D + 1)`` product reads the block's first rows). Returns the block, the row sums ``s:
+    (N, 1)`` and the log-sum-exps ``(N,)``. The same values as :func:`_exp_block`'s up to float32
+    rounding (512 rows and 4096 or 8192 means of 192 uniform features: the same H_M, gradients
+    6e-8 to 7e-8 apart, relative). On Zen 5 H_M's value and gradient took 0.53 of the default
+    block's time without memory and 0.56 with ``K = M`` (medians, two threads; ``HMBlockOneDNN``
+    in ``benchmarks/suite/bench_blocks.py``, best of five: 1.62 and 1.33 times as fast in one
+    run, 1.71 and 1.73 in an asv run)."""
+    A = torch.cat([W, b[:, None]], dim=1)  # [M, D + 1]
     xa = torch.cat([x, x.new_ones(x.shape[0], 1)], dim=1)  # [N, D + 1]
-    e = linear(A, xa, None, "none", [], "")  # [M + K, N]
-    mx = e.amax(dim=0, keepdim=True)
-    e.sub_(mx).clamp_(min=_FLOOR).exp_()
+    e = linear(A, xa, None, "none", [], "")  # [M, N]
+    m = e.amax(dim=0, keepdim=True)
+    e.sub_(m).clamp_(min=_FLOOR).exp_()
     s = e.sum(dim=0, keepdim=True)  # [1, N]
-    lse = (mx + s.log()).squeeze(0)
-    value = -(lse - math.log(means.shape[0]) + lik.base(x)).mean()
-    r = 1.0 / (x.shape[0] * lik.sigma**2 * s.T)  # [N, 1]
-    y = torch.cat([x * r, r], dim=1).T.contiguous()  # [D + 1, N]
-    g = linear(e[:m], y, None, "none", [], "")  # [M, D + 1]
-    grad = theta * g[:, -1:] - g[:, :-1]
-    return value, grad if means.shape[0] == m else grad * (means.shape[0] / m)
+    return e, s.T, (m + s.log()).squeeze(0)
 
 
 @torch.no_grad()

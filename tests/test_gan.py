@@ -739,8 +739,8 @@ def test_dcgan_fit_with_onednn_block(monkeypatch):
     monkeypatch.setenv("SKSIG_ONEDNN", "1")
     if _hm._onednn_linear() is None:
         pytest.skip("torch built without oneDNN")
-    calls, transposed = [], _hm._hm_and_grad_transposed
-    monkeypatch.setattr(_hm, "_hm_and_grad_transposed", lambda *args: calls.append(1) or transposed(*args))
+    calls, transposed = [], _hm._exp_block_transposed
+    monkeypatch.setattr(_hm, "_exp_block_transposed", lambda *args: calls.append(1) or transposed(*args))
     onednn = GANSIEstimator(**kw, max_iter=1).fit(X).loss_curve_
     assert calls == [1] and onednn[0] == pytest.approx(default[0], rel=1e-5)
     est = GANSIEstimator(**kw, max_iter=20).fit(X)

@@ -210,12 +210,12 @@ def test_onednn_path_only_where_asked():
     calls = []
 
     def spy(linear, *args):
-        calls.append(args[1].shape)
+        calls.append(args[0].shape)
         return real(linear, *args)
 
-    real = _hm._hm_and_grad_transposed
+    real = _hm._exp_block_transposed
     x, theta = torch.rand(8, 40), torch.rand(5, 40)
-    with mock.patch.object(_hm, "_hm_and_grad_transposed", spy):
+    with mock.patch.object(_hm, "_exp_block_transposed", spy):
         with mock.patch.dict(os.environ, {"SKSIG_ONEDNN": "0"}):
             gaussian_hm_and_grad(0.5, x, theta)
         with mock.patch.dict(os.environ, _ONEDNN):
