@@ -108,7 +108,7 @@ class GANSIEstimator(BaseSemiImplicit):
         against the data blurred by the same kernel: "instance noise" ([3]_, [4]_), tied to the
         likelihood's scale and annealed with it. Measured on the stacked digits and, on two
         seeds, the 25-Gaussian grid (see Notes).
-    hm_memory : int, default=0
+    hm_memory : int or "auto", default="auto"
         Number of earlier steps whose generated ``theta_j`` also enter the H_M term of eq. 12,
         without gradient. The Monte-Carlo mixture of eq. 6 then runs over the step's ``M``
         draws and the ``K = M * hm_memory`` draws of the steps before it, so each data point's
@@ -116,7 +116,8 @@ class GANSIEstimator(BaseSemiImplicit):
         pulled toward fewer data points at once. The gradient reaching the step's own draws is
         scaled by ``(M + K) / M``: were the earlier draws from the current generator, it would
         be an unbiased estimate of the gradient of ``H_{M+K}``. ``0`` is the paper's Algorithm
-        1. The discriminator, :meth:`sample` and :meth:`score_samples` are unchanged, and
+        1; ``"auto"`` is 1 for ``architecture="dcgan"`` (0 with ``lam=0``, which has no H_M
+        term) and 0 for ``"mlp"``. The discriminator, :meth:`sample` and :meth:`score_samples` are unchanged, and
         ``loss_curve_`` records ``H_{M+K}``; the memory is kept across warm starts and
         :meth:`partial_fit` and reset by a fresh ``fit``. Measured on the stacked digits (see
         Notes).
@@ -303,7 +304,7 @@ class GANSIEstimator(BaseSemiImplicit):
         "lam": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "loss": [StrOptions({"gan", "wgan-gp"})],
         "instance_noise": [Interval(Real, 0, None, closed="left")],
-        "hm_memory": [Interval(Integral, 0, None, closed="left")],
+        "hm_memory": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "architecture": [StrOptions({"mlp", "dcgan"})],
         "image_shape": [None, tuple, list],
         "size": [StrOptions(set(SIZES))],
@@ -319,7 +320,7 @@ class GANSIEstimator(BaseSemiImplicit):
         lam: float | Literal["auto"] = 1.0,
         loss: Literal["gan", "wgan-gp"] = "gan",
         instance_noise: float = 0.0,
-        hm_memory: int = 0,
+        hm_memory: int | Literal["auto"] = "auto",
         architecture: Literal["mlp", "dcgan"] = "mlp",
         image_shape: tuple[int, int, int] | None = None,
         size: Literal["S", "M", "L"] = "M",
@@ -364,6 +365,11 @@ class GANSIEstimator(BaseSemiImplicit):
 
     # ------------------------------------------------------------------ validation
     def _auto_setting(self, name):
+        if name == "hm_memory":
+            # one step's draws for the DCGAN's H_M term (measured, see Notes); a plain GAN
+            # (lam=0) has no H_M term to keep draws for
+            plain = not isinstance(self.lam, str) and self.lam == 0
+            return int(self.architecture == "dcgan" and not plain)
         key = f"dcgan-{self.size}" if self.architecture == "dcgan" else self.architecture
         return self._AUTO_SETTINGS[key][name]
 
@@ -423,7 +429,7 @@ class GANSIEstimator(BaseSemiImplicit):
         self._memory = None
 
     def _hm_columns(self):
-        return self._setting("M") * (1 + self.hm_memory)
+        return self._setting("M") * (1 + self._setting("hm_memory"))
 
     def _to_device(self, device):
         super()._to_device(device)
@@ -478,16 +484,17 @@ class GANSIEstimator(BaseSemiImplicit):
         if self.lam == "auto" or self.lam > 0:
             # eq. 6 on the same theta_j (and those of the last hm_memory steps, without
             # gradient), with its gradient in closed form
-            memory = getattr(self, "_memory", None) if self.hm_memory > 0 else None
+            n_memory = self._setting("hm_memory")
+            memory = getattr(self, "_memory", None) if n_memory > 0 else None
             if memory is not None:  # hm_memory or M may have been lowered before a warm start
-                memory = memory[: leaf.shape[0] * self.hm_memory]
+                memory = memory[: leaf.shape[0] * n_memory]
             if buffer is not None:  # the block's storage, as many columns as draws this step
                 columns = leaf.shape[0] + (0 if memory is None else memory.shape[0])
                 buffer = buffer.view(-1)[: x.shape[0] * columns].view(x.shape[0], columns)
             hm, g_hm = gaussian_hm_and_grad(sigma_t, x, leaf.detach(), out=buffer, memory=memory)
-            if self.hm_memory > 0:
+            if n_memory > 0:
                 kept = leaf.detach() if memory is None else torch.cat([leaf.detach(), memory])
-                self._memory = kept[: leaf.shape[0] * self.hm_memory]
+                self._memory = kept[: leaf.shape[0] * n_memory]
             self.lam_ = self._auto_lam(grad_theta, g_hm) if self.lam == "auto" else float(self.lam)
             grad_theta = grad_theta + self.lam_ * g_hm
             loss_g = loss_g + self.lam_ * hm

@@ -41,20 +41,23 @@ _THIN_GRAD_MAX_D = 32
 
 
 def _onednn_linear():
-    """torch's oneDNN product ``linear(a, w) = a @ w.T`` when ``SKSIG_ONEDNN=1`` asks for it and
-    torch was built with oneDNN (its CPU builds are), else None.
+    """torch's oneDNN product ``linear(a, w) = a @ w.T`` where torch was built with oneDNN (its CPU
+    builds are), else None; ``SKSIG_ONEDNN=0`` in the environment turns it off (read at every
+    call, so that tests and benchmarks can compare the two paths).
 
     torch sends float32 products to MKL, which on an AMD processor with AVX-512 ran at the rate
     of AVX2 kernels (``MKL_ENABLE_INSTRUCTIONS=AVX512`` changed nothing); oneDNN picks its
     kernels by the processor's features. On that processor, a two-core AMD EPYC of CPU family 26
     (Zen 5), the H_M block's product ``(512, 192) @ (192, 4096)`` took 3.3 ms through oneDNN
-    against 7.9 ms through MKL (one thread). oneDNN's product takes contiguous operands only (a
-    product of column slices ran 300 times slower), hence the transposed block of
-    :func:`_exp_block_transposed`. It rounds differently from MKL, so fits with it give other
-    draws than without: it is off by default, so that the published tables stay reproducible,
-    until they are refitted with it.
+    against 7.9 ms through MKL (one thread), and the whole block of :func:`gaussian_hm_and_grad`
+    0.53 of MKL's time; held to AVX2 kernels (``ONEDNN_MAX_CPU_ISA=AVX2``) oneDNN's block took
+    1.0 times MKL's (0.89 with ``hm_memory=1``'s columns), so it is not slower where AVX-512 is
+    missing. oneDNN's product takes contiguous operands only (a product of column slices ran 300
+    times slower), hence the transposed block of :func:`_exp_block_transposed`. It rounds
+    differently from MKL, and its kernels differ between processors, so a seed's draws depend on
+    the processor's instruction set; ``SKSIG_ONEDNN=0`` gives MKL's.
     """
-    if os.environ.get("SKSIG_ONEDNN", "0") != "1" or not torch.backends.mkldnn.is_available():
+    if os.environ.get("SKSIG_ONEDNN", "1") == "0" or not torch.backends.mkldnn.is_available():
         return None
     try:
         return torch.ops.mkldnn._linear_pointwise

@@ -132,6 +132,29 @@ def test_hm_memory_carries_over_and_can_be_lowered(bimodal):
     assert GANSIEstimator(**{**kw, "lam": 0}).fit(bimodal)._memory is None
 
 
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        (dict(architecture="dcgan", image_shape=(8, 8, 3)), 1),
+        (dict(architecture="dcgan", image_shape=(8, 8, 3), lam="auto"), 1),
+        (dict(architecture="dcgan", image_shape=(8, 8, 3), lam=0), 0),
+        (dict(architecture="dcgan", image_shape=(8, 8, 3), hm_memory=0), 0),
+        (dict(architecture="dcgan", image_shape=(8, 8, 3), hm_memory=2), 2),
+        (dict(), 0),
+        (dict(hm_memory=1), 1),
+    ],
+)
+def test_hm_memory_auto(params, expected):
+    """hm_memory="auto" keeps one step's draws for the DCGAN's H_M term, none for the MLP or
+    a plain GAN; a number is taken as given. A fit keeps that many steps' draws."""
+    est = GANSIEstimator(**params, **FAST, random_state=0)
+    assert est.hm_memory == params.get("hm_memory", "auto") and est._setting("hm_memory") == expected
+    X = np.random.default_rng(0).random((40, 192 if "image_shape" in params else 2))
+    est.fit(X)
+    memory = est._memory
+    assert (memory is None) if expected == 0 else (memory.shape == (16 * expected, X.shape[1]))
+
+
 @pytest.mark.parametrize("scale", [0.5, 2.0])
 def test_instance_noise_step(bimodal, scale):
     """With instance_noise, D judges x + s e and theta + s e (s = instance_noise * sigma_t, e
@@ -729,19 +752,20 @@ def test_discriminator_logit_clamp_keeps_gradients_normal():
 
 
 def test_dcgan_fit_with_onednn_block(monkeypatch):
-    """SKSIG_ONEDNN=1 (H_M's block through oneDNN, see skSIG._hm) trains the same model: the
-    first step's loss agrees with the default path's to float32 rounding, and a short fit with
+    """H_M's block through oneDNN (the default, see skSIG._hm) trains the same model as MKL's
+    (``SKSIG_ONEDNN=0``): the first step's loss agrees to float32 rounding, and a short fit with
     the memory stays finite."""
     X = np.random.default_rng(0).random((64, 8 * 8 * 3))
     kw = dict(architecture="dcgan", image_shape=(8, 8, 3), size="S", M=32, batch_size=32,
               n_eval_samples=50, hm_memory=1, random_state=0)
-    default = GANSIEstimator(**kw, max_iter=1).fit(X).loss_curve_
-    monkeypatch.setenv("SKSIG_ONEDNN", "1")
+    monkeypatch.setenv("SKSIG_ONEDNN", "0")
+    mkl = GANSIEstimator(**kw, max_iter=1).fit(X).loss_curve_
+    monkeypatch.delenv("SKSIG_ONEDNN")
     if _hm._onednn_linear() is None:
         pytest.skip("torch built without oneDNN")
     calls, transposed = [], _hm._exp_block_transposed
     monkeypatch.setattr(_hm, "_exp_block_transposed", lambda *args: calls.append(1) or transposed(*args))
     onednn = GANSIEstimator(**kw, max_iter=1).fit(X).loss_curve_
-    assert calls == [1] and onednn[0] == pytest.approx(default[0], rel=1e-5)
+    assert calls == [1] and onednn[0] == pytest.approx(mkl[0], rel=1e-5)
     est = GANSIEstimator(**kw, max_iter=20).fit(X)
     assert np.isfinite(est.loss_curve_).all() and np.isfinite(est.sample(4)).all()

@@ -1,5 +1,6 @@
 """The H_M primitives against independent float64 references (scipy, plain torch autograd)."""
 
+import contextlib
 import itertools
 import math
 import os
@@ -169,8 +170,18 @@ def test_gaussian_hm_and_grad_with_memory(d, n, m, k, sigma, seed):
     torch.testing.assert_close(grad, grad_ref * (m + k) / m, rtol=1e-9, atol=1e-12)
 
 
-_ONEDNN = {"SKSIG_ONEDNN": "1"}
-with mock.patch.dict(os.environ, _ONEDNN):
+_MKL = {"SKSIG_ONEDNN": "0"}
+
+
+@contextlib.contextmanager
+def _flag_unset():
+    """The environment without ``SKSIG_ONEDNN``: the default path."""
+    with mock.patch.dict(os.environ):
+        os.environ.pop("SKSIG_ONEDNN", None)
+        yield
+
+
+with _flag_unset():
     _ONEDNN_BUILT = _hm._onednn_linear() is not None
 
 
@@ -185,8 +196,8 @@ with mock.patch.dict(os.environ, _ONEDNN):
     seed=st.integers(0, 2**16),
 )
 def test_gaussian_hm_and_grad_onednn_float32(d, n, m, k, sigma, seed):
-    """With ``SKSIG_ONEDNN=1`` the float32 block runs transposed through oneDNN: H_{M+K} and
-    its gradient agree with the float64 naive autograd as closely as the default path's."""
+    """By default the float32 block runs transposed through oneDNN: H_{M+K} and its gradient
+    agree with the float64 naive autograd as closely as MKL's path (``SKSIG_ONEDNN=0``)."""
     rng = np.random.default_rng(seed)
     x64, theta64, memory64 = (torch.tensor(rng.normal(size=(rows, d))) for rows in (n, m, k))
     means = torch.cat([theta64, memory64]).requires_grad_(True)
@@ -194,19 +205,20 @@ def test_gaussian_hm_and_grad_onednn_float32(d, n, m, k, sigma, seed):
     (grad_ref,) = torch.autograd.grad(naive, means)
     grad_ref = grad_ref[:m] * (m + k) / m
     x, theta, memory = x64.float(), theta64.float(), memory64.float()
-    default = gaussian_hm_and_grad(sigma, x, theta, memory=memory)
-    with mock.patch.dict(os.environ, _ONEDNN):
+    with mock.patch.dict(os.environ, _MKL):
+        mkl = gaussian_hm_and_grad(sigma, x, theta, memory=memory)
+    with _flag_unset():
         value, grad = gaussian_hm_and_grad(sigma, x, theta, memory=memory)
     assert value.dtype == grad.dtype == torch.float32 and grad.shape == (m, d)
     scale = grad_ref.abs().max().item()
-    for v, g in (default, (value, grad)):
+    for v, g in (mkl, (value, grad)):
         assert v.item() == pytest.approx(naive.item(), rel=1e-5, abs=1e-4)
         torch.testing.assert_close(g.double(), grad_ref, rtol=1e-4, atol=1e-5 * scale)
 
 
-def test_onednn_path_only_where_asked():
-    """The oneDNN block is used for float32 CPU data above ``_THIN_GRAD_MAX_D`` features when
-    ``SKSIG_ONEDNN=1``; without it, in float64 and for thin data the default path runs."""
+def test_onednn_path_unless_turned_off():
+    """The oneDNN block is used for float32 CPU data above ``_THIN_GRAD_MAX_D`` features unless
+    ``SKSIG_ONEDNN=0``; in float64 and for thin data MKL's path runs."""
     calls = []
 
     def spy(linear, *args):
@@ -216,11 +228,13 @@ def test_onednn_path_only_where_asked():
     real = _hm._exp_block_transposed
     x, theta = torch.rand(8, 40), torch.rand(5, 40)
     with mock.patch.object(_hm, "_exp_block_transposed", spy):
-        with mock.patch.dict(os.environ, {"SKSIG_ONEDNN": "0"}):
+        with mock.patch.dict(os.environ, _MKL):
             gaussian_hm_and_grad(0.5, x, theta)
-        with mock.patch.dict(os.environ, _ONEDNN):
+        with _flag_unset():
             gaussian_hm_and_grad(0.5, x.double(), theta.double())
             gaussian_hm_and_grad(0.5, x[:, :2], theta[:, :2])
             assert calls == []
             gaussian_hm_and_grad(0.5, x, theta)
-    assert calls == ([(8, 40)] if _ONEDNN_BUILT else [])
+        with mock.patch.dict(os.environ, {"SKSIG_ONEDNN": "1"}):
+            gaussian_hm_and_grad(0.5, x[:3], theta)
+    assert calls == ([(8, 40), (3, 40)] if _ONEDNN_BUILT else [])

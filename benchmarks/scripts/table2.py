@@ -152,8 +152,8 @@ def run_one(name, size, lam_zero, seed, args):
         f"{r['high_quality']:.3f}, modes {r['modes']}, KL {r['kl']:.3f} ({seconds:.0f} s)")
     return {"model": name, "size": size, "lam": 0.0 if lam_zero else model.lam_, "seed": seed,
             **{key: r[key] for key in METRICS}, "fit_seconds": seconds,
-            **{key: model._setting(key) for key in BUDGET},  # "auto" resolved
-            **{key: getattr(model, key) for key in OPTIONS}, "loss": model.loss}
+            **{key: model._setting(key) for key in BUDGET + OPTIONS},  # "auto" resolved
+            "loss": model.loss}
 
 
 def budget_note(runs):
@@ -190,7 +190,8 @@ def main():
     p.add_argument("--instance-noise", type=float, default=None,
                    help="GANSIEstimator's instance_noise (default: 0, the paper's Algorithm 1)")
     p.add_argument("--hm-memory", type=int, default=None,
-                   help="GANSIEstimator's hm_memory (default: 0, the paper's Algorithm 1)")
+                   help="GANSIEstimator's hm_memory (default: the estimator's 'auto', 1 for the SI rows "
+                        "and 0 for the plain ones; 0 is the paper's Algorithm 1)")
     p.add_argument("--loss", choices=["gan", "wgan-gp"], default=None,
                    help="GANSIEstimator's loss (default 'gan': DCGAN vs DCGAN-SI, Table 2); 'wgan-gp': "
                         "WGAN-GP vs WGAN-GP-SI, written to wgan_digits.* instead of table2.*")

@@ -71,7 +71,7 @@ class SIOverhead:
     def track_hm_memory_overhead(self, setting):
         """``t(hm_memory=1) / t(hm_memory=0) - 1`` per GAN-SI step (H_M over twice the draws):
         medians of three alternating fits each."""
-        return self._overhead(self._est(1.0), self._est(1.0, hm_memory=1))
+        return self._overhead(self._est(1.0, hm_memory=0), self._est(1.0, hm_memory=1))
 
     track_hm_memory_overhead.unit = "fraction"
 
