@@ -192,9 +192,10 @@ def test_table2_update_keeps_other_sizes_and_counts_their_seeds(tmp_path):
     assert rows[0].endswith(",fit_seconds,M,batch_size,max_iter,n_latent,instance_noise,hm_memory,loss,jobs,threads")
     assert rows[2].endswith(",,,,,,,,,")
     assert "| 1 × 1 |" in [line for line in report.splitlines() if line.startswith("| DCGAN-SI(S) |")][0]
-    # each run records the budget it was trained with ("auto" resolved)
-    assert ("Budget per fit: M=64, batch_size=64, max_iter=20, n_latent=64 for DCGAN-SI(S); unrecorded for "
-            "DCGAN-SI(M).") in report
+    # each run records the budget it was trained with ("auto" resolved: one step's memory for the
+    # DCGAN's SI term)
+    assert ("Budget per fit: M=64, batch_size=64, max_iter=20, n_latent=64, hm_memory=1 for DCGAN-SI(S); "
+            "unrecorded for DCGAN-SI(M).") in report
     assert "| DCGAN-SI(S) | 1 |" in report and "kept from an earlier run" in report
 
 
