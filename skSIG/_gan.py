@@ -117,10 +117,10 @@ class GANSIEstimator(BaseSemiImplicit):
         scaled by ``(M + K) / M``: were the earlier draws from the current generator, it would
         be an unbiased estimate of the gradient of ``H_{M+K}``. ``0`` is the paper's Algorithm
         1; ``"auto"`` is 1 for ``architecture="dcgan"`` (0 with ``lam=0``, which has no H_M
-        term) and 0 for ``"mlp"``. The discriminator, :meth:`sample` and :meth:`score_samples` are unchanged, and
-        ``loss_curve_`` records ``H_{M+K}``; the memory is kept across warm starts and
-        :meth:`partial_fit` and reset by a fresh ``fit``. Measured on the stacked digits (see
-        Notes).
+        term) and 0 for ``"mlp"``, where its effect was not measured. The discriminator,
+        :meth:`sample` and :meth:`score_samples` are unchanged, and ``loss_curve_`` records
+        ``H_{M+K}``; the memory is kept across warm starts and :meth:`partial_fit` and reset by
+        a fresh ``fit``. Measured on the stacked digits (see Notes).
     architecture : {"mlp", "dcgan"}, default="mlp"
         ``"mlp"``: generator with ReLU layers ``hidden_layer_sizes`` and discriminator with ReLU
         layers ``discriminator_hidden_layer_sizes``. ``"dcgan"``: the convolutional networks of
