@@ -94,9 +94,9 @@ class GANSIEstimator(BaseSemiImplicit):
         fraction 0.963-0.971 and KL 0.014-0.032, where ``lam=1`` found 16-25 modes (mean 20.2,
         high-quality fraction 0.81, KL 0.46) and the plain WGAN-GP 0-1
         (``doc/results/wgan_grid.md``). On the stacked digits (size M's default budget) the
-        default ``lam=1``: all 1000 digit triples with KL 0.050 and 0.047 on seeds 0 and 1, where
-        ``lam=10`` gave KL 0.060 and 0.066 and the plain WGAN-GP
-        72 and 120 triples, KL 4.1 and 3.7 (``doc/results/wgan_digits.md``).
+        default ``lam=1``: all 1000 digit triples with KL 0.044 and 0.047 on seeds 0 and 1
+        (0.050 and 0.047 with ``hm_memory=0``, where ``lam=10`` gave KL 0.060 and 0.066), and
+        the plain WGAN-GP 72 and 120 triples, KL 4.1 and 3.7 (``doc/results/wgan_digits.md``).
     loss : {"gan", "wgan-gp"}, default="gan"
         Adversarial loss: the non-saturating GAN of eqs. 11-12, or WGAN-GP.
     instance_noise : float, default=0.0
@@ -242,20 +242,21 @@ class GANSIEstimator(BaseSemiImplicit):
     an option. On the 25-Gaussian grid (``sigma=0.05``, the ``"mlp"`` defaults, seeds 0 and 1)
     ``instance_noise=1`` gave 25/25 modes, high-quality fraction 0.984 and 0.986 and KL 0.0029 and
     0.0028, where ``0`` gave 0.981 and 0.984, KL 0.0044 and 0.0036.
-    ``hm_memory=1`` (the previous step's draws join H_M's mixture) with size M's default budget
-    covered all 1000 triples on seeds 0-4 with KL 0.038, 0.049, 0.049, 0.037 and 0.038 (mean
-    0.042), where the default gave Table 2's 0.042, 0.048, 0.043, 0.056 and 0.058 (paired -0.007
-    +/- 0.005), at 1.1-1.14 times the cost of a step; at size S, seeds 0-4, it gave 0.044,
-    0.044, 0.048, 0.039 and 0.061 (default 0.053, 0.046, 0.047, 0.054 and 0.065), at size L,
-    seeds 0-4 (on another CPU), 0.035, 0.040, 0.046, 0.045 and 0.045 (0.042, 0.045, 0.047,
-    0.047 and 0.052). It stays an option because it raises the SI term's share of a step from
-    0.25 to 0.42 (Zen 5, two threads), over the 0.3 target; with H_M's block through oneDNN
-    (``SKSIG_ONEDNN=1`` in the environment; off by default until Table 2 is refitted with it)
-    the share is 0.17 without the memory and 0.26 with it. With
-    ``M=2048`` the mixture keeps the default's 4096 draws at 0.61 of its step's cost: size M,
-    seeds 0-4, KL 0.046, 0.041, 0.064, 0.050 and 0.046 (mean 0.049, as the default's), 475 s a
-    fit alone on two threads; ``M=2048`` without the memory gave 0.058 and 0.062 on seeds 3 and 4
-    (with it: 0.050 and 0.046).
+    ``hm_memory="auto"`` (1 for the DCGAN: the previous step's draws join H_M's mixture) is the
+    DCGAN's default since Table 2's DCGAN-SI rows were refitted with it and with H_M's block through
+    oneDNN (see ``skSIG._hm``; a two-core AMD Zen 5 machine): all 1000 triples on every seed, KL
+    0.040, 0.047, 0.047, 0.040 and 0.037 at size M, seeds 0-4 (mean 0.042), where Algorithm 1
+    (``hm_memory=0``, through MKL on a Zen 3 machine) gave 0.042, 0.048, 0.043, 0.056 and 0.058
+    (mean 0.049); size S 0.041, 0.040, 0.047, 0.050 and 0.060 (0.053, 0.046, 0.047, 0.054 and 0.065;
+    means 0.048 and 0.053); size L 0.053, 0.035, 0.057, 0.039 and 0.049 (0.042, 0.045, 0.047, 0.047
+    and 0.052; both means 0.047). The memory raises the SI term's share of a size-M step from 0.17
+    to 0.275 there (two threads), under the 0.3 target; through MKL (``SKSIG_ONEDNN=0``) it was
+    0.42, and with oneDNN held to AVX2 kernels 0.38, so on processors without AVX-512
+    ``hm_memory=0`` keeps the term under 0.3 (0.25) at the cost of a higher KL on some seeds. With
+    ``M=2048`` the mixture holds 4096 draws, as Algorithm 1's with ``M=4096``, at 0.61 of that
+    step's cost: size M, seeds 0-4, KL 0.046, 0.041, 0.064, 0.050 and 0.046 (mean 0.049, as
+    Algorithm 1's), 475 s a fit alone on two threads; ``M=2048`` without the memory gave 0.058 and
+    0.062 on seeds 3 and 4 (with it: 0.050 and 0.046).
 
     References
     ----------

@@ -51,11 +51,11 @@ def _onednn_linear():
     (Zen 5), the H_M block's product ``(512, 192) @ (192, 4096)`` took 3.3 ms through oneDNN
     against 7.9 ms through MKL (one thread), and the whole block of :func:`gaussian_hm_and_grad`
     0.53 of MKL's time; held to AVX2 kernels (``ONEDNN_MAX_CPU_ISA=AVX2``) oneDNN's block took
-    1.0 times MKL's (0.89 with ``hm_memory=1``'s columns), so it is not slower where AVX-512 is
-    missing. oneDNN's product takes contiguous operands only (a product of column slices ran 300
-    times slower), hence the transposed block of :func:`_exp_block_transposed`. It rounds
-    differently from MKL, and its kernels differ between processors, so a seed's draws depend on
-    the processor's instruction set; ``SKSIG_ONEDNN=0`` gives MKL's.
+    0.85 of MKL's (0.87 with ``hm_memory=1``'s columns; one thread), so it is not slower where
+    AVX-512 is missing. oneDNN's product takes contiguous operands only (a product of column
+    slices ran 300 times slower), hence the transposed block of :func:`_exp_block_transposed`.
+    It rounds differently from MKL, and its kernels differ between processors, so a seed's draws
+    depend on the processor's instruction set; ``SKSIG_ONEDNN=0`` gives MKL's.
     """
     if os.environ.get("SKSIG_ONEDNN", "1") == "0" or not torch.backends.mkldnn.is_available():
         return None
