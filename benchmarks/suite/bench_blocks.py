@@ -25,8 +25,8 @@ against the other layout: on 2-D data (the 25-Gaussian grid, ``N=512``, ``M=1024
 192-D data (the stacked digits, ``M=2048``).
 
 The same H_M value and gradient on the stacked digits with ``M=4096`` (and with ``hm_memory=1``'s
-further 4096 columns): ``SKSIG_ONEDNN=1``'s transposed block through oneDNN against the default
-block through MKL (``HMBlockOneDNN``; skipped where torch has no oneDNN).
+further 4096 columns): the default transposed block through oneDNN against the block through
+MKL that ``SKSIG_ONEDNN=0`` selects (``HMBlockOneDNN``; skipped where torch has no oneDNN).
 
 ``track_`` gives the peer's time over ours (above 1: ours is faster), from the best of several
 alternating repeats unless said otherwise.
@@ -148,8 +148,8 @@ class HMGradientLayout:
 
 class HMBlockOneDNN:
     """GAN-SI's H_M value and gradient on the stacked digits (``N=512``, ``M=4096``, 192-D; with
-    ``hm_memory=1`` another 4096 columns), ``SKSIG_ONEDNN=1``'s transposed block through oneDNN
-    against the default block through MKL (``track_speedup``: MKL's time over oneDNN's)."""
+    ``hm_memory=1`` another 4096 columns), the default transposed block through oneDNN against
+    the block through MKL (``SKSIG_ONEDNN=0``; ``track_speedup``: MKL's time over oneDNN's)."""
 
     timeout = 300
     params = ["hm_memory=0", "hm_memory=1"]
