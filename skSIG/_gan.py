@@ -365,12 +365,15 @@ class GANSIEstimator(BaseSemiImplicit):
         self.warm_start = warm_start
 
     # ------------------------------------------------------------------ validation
+    def _has_hm_term(self):
+        """Whether the generator's loss has eq. 12's H_M term (``lam=0`` is a plain GAN)."""
+        return self.lam == "auto" or self.lam > 0
+
     def _auto_setting(self, name):
         if name == "hm_memory":
-            # one step's draws for the DCGAN's H_M term (measured, see Notes); a plain GAN
-            # (lam=0) has no H_M term to keep draws for
-            plain = not isinstance(self.lam, str) and self.lam == 0
-            return int(self.architecture == "dcgan" and not plain)
+            # one step's draws for the DCGAN's H_M term (measured, see Notes); a plain GAN has no
+            # H_M term to keep draws for
+            return int(self.architecture == "dcgan" and self._has_hm_term())
         key = f"dcgan-{self.size}" if self.architecture == "dcgan" else self.architecture
         return self._AUTO_SETTINGS[key][name]
 
@@ -482,7 +485,7 @@ class GANSIEstimator(BaseSemiImplicit):
         grads_d = torch.autograd.grad(loss_d, d_params, retain_graph=True)
         (grad_theta,) = torch.autograd.grad(loss_adv, leaf)
         loss_g = loss_adv.detach()
-        if self.lam == "auto" or self.lam > 0:
+        if self._has_hm_term():
             # eq. 6 on the same theta_j (and those of the last hm_memory steps, without
             # gradient), with its gradient in closed form
             n_memory = self._setting("hm_memory")
