@@ -99,7 +99,9 @@ class BenchmarkResults(SphinxDirective):
             document = new_document(str(path), self.state.document.settings)
             MystParser().parse(text, document)
             out.extend(document.children)
-            data = sorted(results.glob(f"{path.stem}*.csv"))
+            # the table's own CSVs: table2.md's are not table2_full.md's
+            data = [csv for csv in (results / f"{path.stem}.csv", results / f"{path.stem}_runs.csv")
+                    if csv.exists()]
             if data:
                 links = ", ".join(f":download:`{csv.name} <results/{csv.name}>`" for csv in data)
                 out.extend(self.parse_text_to_nodes(f"Data: {links}."))

@@ -96,7 +96,7 @@ class GANSIEstimator(BaseSemiImplicit):
         (``doc/results/wgan_grid.md``). On the stacked digits (size M's default budget) the
         default ``lam=1``: all 1000 digit triples with KL 0.044 and 0.047 on seeds 0 and 1
         (0.050 and 0.047 with ``hm_memory=0``, where ``lam=10`` gave KL 0.060 and 0.066), and
-        the plain WGAN-GP 72 and 120 triples, KL 4.1 and 3.7 (``doc/results/wgan_digits.md``).
+        the plain WGAN-GP 72 and 120 triples, KL 4.1 and 3.7 (``doc/results/wgan_digits_full.md``).
     loss : {"gan", "wgan-gp"}, default="gan"
         Adversarial loss: the non-saturating GAN of eqs. 11-12, or WGAN-GP.
     instance_noise : float, default=0.0
@@ -215,7 +215,7 @@ class GANSIEstimator(BaseSemiImplicit):
     (0.75-0.78 against 0.80-0.84) and above 0.05 on seeds 4 and 8 (0.0504, 0.0501). Where confident
     samples matter more than balanced modes, ``M=2048, max_iter=15000`` is that earlier budget (it
     had replaced ``M=1024``, ``n_latent=256``, 20,000 steps: 0.050-0.090). Table 2's size-M rows
-    (``doc/results/table2.md``) are of the default, refitted since the generator's dense blocks
+    (``doc/results/table2_full.md``) are of the default, refitted since the generator's dense blocks
     run by bands (the same function summed in another order): seeds 0-4 gave KL 0.042, 0.048,
     0.043, 0.056 and 0.058 (before: 0.042, 0.045, 0.047, 0.044, 0.050). Size L draws 2048
     images from a 64-dimensional ``z`` for 7,500 steps (its wider generator's steps cost almost
@@ -232,8 +232,8 @@ class GANSIEstimator(BaseSemiImplicit):
     ``lam``, ``sigma``, the annealing's length, wider networks, ``batch_size=1024``, 28,000 steps, a
     packed discriminator, a running average of the weights, ``M=8192`` for 3,750 steps);
     ``lam="auto"`` collapsed. The measurements are in the user guide (:ref:`gansi-images`), the
-    defaults' results on the stacked digits in ``doc/results/table2.md``. What is left there is in
-    the hard digits: the generator makes 8s at about 0.8 of their share and 7s 15-20% too often
+    defaults' results on the stacked digits in ``doc/results/table2_full.md``. What is left there is
+    in the hard digits: the generator makes 8s at about 0.8 of their share and 7s 15-20% too often
     (earlier budget, seeds 0 and 4), while the real images score KL 0.019 under the same classifier.
     ``instance_noise=1`` with size M's earlier budget gave KL 0.046, 0.049, 0.057 and 0.049 on
     seeds 3-6, where Algorithm 1 (``instance_noise=0``) gave 0.058, 0.064, 0.058 and 0.060 on the

@@ -189,32 +189,68 @@ def test_table2_update_keeps_other_sizes_and_counts_their_seeds(tmp_path):
     assert "| DCGAN-SI(M) | 2 | 650.00 ± 50.00 | 0.85 ± 0.05 |" in report
     # the kept rows come from a CSV without jobs and threads: their setting is unknown
     assert "| 999.5 ± 0.5 | 0.060 ± 0.010 | 450 | ? |" in report
-    assert rows[0].endswith(",fit_seconds,M,batch_size,max_iter,n_latent,instance_noise,hm_memory,loss,jobs,threads")
-    assert rows[2].endswith(",,,,,,,,,")
+    assert rows[0].endswith(",fit_seconds,M,batch_size,max_iter,n_latent,sigma,instance_noise,hm_memory,loss,jobs,"
+                            "threads")
+    assert rows[2].endswith(",,,,,,,,,,")
     assert "| 1 × 1 |" in [line for line in report.splitlines() if line.startswith("| DCGAN-SI(S) |")][0]
-    # each run records the budget it was trained with ("auto" resolved: one step's memory for the
-    # DCGAN's SI term)
-    assert ("Budget per fit: M=64, batch_size=64, max_iter=20, n_latent=64, hm_memory=1 for DCGAN-SI(S); "
-            "unrecorded for DCGAN-SI(M).") in report
+    # each run records the budget it was trained with (--quick's on top of the short budget's
+    # sigma; "auto" resolved: one step's memory for the DCGAN's SI term)
+    assert ("Budget per fit: M=64, batch_size=64, max_iter=20, n_latent=64, sigma=0.15, hm_memory=1 for "
+            "DCGAN-SI(S); unrecorded for DCGAN-SI(M).") in report
     assert "| DCGAN-SI(S) | 1 |" in report and "kept from an earlier run" in report
 
 
 def test_table2_budget_flags_override_the_estimator_default(tmp_path):
-    # --M, --batch-size, --max-iter, --n-latent, --instance-noise and --hm-memory reach the fits
-    # (and are recorded), so a budget can be compared against the default with the same script
+    # --M, --batch-size, --max-iter, --n-latent, --sigma, --instance-noise and --hm-memory reach
+    # the fits (and are recorded), so a budget can be compared against the default with the same
+    # script
     result = run_script("table2.py", tmp_path, "--models", "DCGAN-SI", "--M", "32", "--batch-size",
-                        "16", "--max-iter", "7", "--n-latent", "5", "--instance-noise", "0.5",
-                        "--hm-memory", "2")
+                        "16", "--max-iter", "7", "--n-latent", "5", "--sigma", "0.2", "--instance-noise",
+                        "0.5", "--hm-memory", "2")
     assert result.returncode == 0, result.stderr[-2000:]
     rows = (tmp_path / "table2_runs.csv").read_text().splitlines()
-    assert rows[0].split(",")[-9:-2] == ["M", "batch_size", "max_iter", "n_latent", "instance_noise", "hm_memory",
-                                         "loss"]
-    assert rows[1].split(",")[-9:-2] == ["32", "16", "7", "5", "0.5", "2", "gan"]
+    assert rows[0].split(",")[-10:-2] == ["M", "batch_size", "max_iter", "n_latent", "sigma", "instance_noise",
+                                          "hm_memory", "loss"]
+    assert rows[1].split(",")[-10:-2] == ["32", "16", "7", "5", "0.2", "0.5", "2", "gan"]
     report = (tmp_path / "table2.md").read_text()
-    assert ("Budget per fit: M=32, batch_size=16, max_iter=7, n_latent=5, instance_noise=0.5, hm_memory=2 for "
-            "DCGAN-SI(S).") in report
-    assert ("same networks and budget, M=32, batch_size=16, max_iter=7, n_latent=5, instance_noise=0.5, "
-            "hm_memory=2.") in report
+    assert ("Budget per fit: M=32, batch_size=16, max_iter=7, n_latent=5, sigma=0.2, instance_noise=0.5, "
+            "hm_memory=2 for DCGAN-SI(S).") in report
+    assert ("same networks and budget (`--budget short`: one per size, for which the whole table runs on two "
+            "CPU cores in under 30 minutes; given on the command line: M=32, batch_size=16, max_iter=7, "
+            "n_latent=5, sigma=0.2, instance_noise=0.5, hm_memory=2; the note below gives each row's).") in report
+    bad = run_script("table2.py", tmp_path, "--sigma", "0")
+    assert bad.returncode != 0 and "--sigma must be positive" in bad.stderr
+
+
+def test_table2_budgets():
+    # the short budget (the default) per size, the full one (the estimator's "auto"), --quick's
+    # few steps on top of either, and the command line's options on top of everything
+    import table2
+
+    short = {size: table2.fit_kwargs(size, "short", {}) for size in "SML"}
+    assert short["S"] == short["M"] == {"M": 1024, "batch_size": 512, "max_iter": 2500, "n_latent": 64,
+                                        "sigma": 0.15}
+    assert short["L"] == {**short["M"], "M": 768, "max_iter": 2000}
+    assert table2.fit_kwargs("L", "full", {}) == {}
+    assert table2.fit_kwargs("M", "short", {}, quick=True) == {**short["M"], **table2.QUICK}
+    assert table2.fit_kwargs("M", "short", {"M": 7, "sigma": 0.3}, quick=True) == {
+        **short["M"], **table2.QUICK, "M": 7, "sigma": 0.3}
+    assert [table2.report_name(loss, budget) for loss in ("gan", "wgan-gp") for budget in ("short", "full")] == [
+        "table2", "table2_full", "wgan_digits", "wgan_digits_full"]
+
+
+def test_table2_full_budget_writes_its_own_table_with_the_estimators_defaults(tmp_path):
+    # --budget full: the estimator's defaults ("auto" resolved, recorded per run) under --quick's
+    # few steps, in table2_full.* beside the short budget's table2.*
+    result = run_script("table2.py", tmp_path, "--models", "DCGAN-SI", "--budget", "full")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert not (tmp_path / "table2.md").exists()
+    rows = [row.split(",") for row in (tmp_path / "table2_full_runs.csv").read_text().splitlines()]
+    run = dict(zip(rows[0], rows[1]))
+    assert (run["n_latent"], run["sigma"], run["hm_memory"]) == ("64", "0.1", "1")
+    report = (tmp_path / "table2_full.md").read_text()
+    assert report.startswith("# Table 2: DCGAN vs DCGAN-SI on stacked digits, the estimator's default budget")
+    assert "(`--budget full`: the estimator's defaults; the note below gives each row's)" in report
 
 
 def test_table2_wgan_gp_writes_its_own_table_with_the_lam_of_its_si_rows(tmp_path):

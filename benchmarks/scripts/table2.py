@@ -96,7 +96,16 @@ PAPER = {  # Table 2 of the paper (Stacked MNIST 28x28x3, 5 runs): mean ± stand
     "DCGAN-SI(L)": ("6.05 ± 0.68", "0.73 ± 0.06", "1.62 ± 0.17", "9.75 ± 0.12", "957.0 ± 32.74", "0.36 ± 0.12"),
 }
 QUICK = {"max_iter": 20, "M": 64, "batch_size": 64, "n_eval_samples": 64}
-BUDGET = ("M", "batch_size", "max_iter", "n_latent")  # recorded per run: defaults change between commits
+# The budgets of --budget, per size. "short", the default, is sized so that the 30 fits of the
+# whole table run on two CPU cores in under 30 minutes (see the docstring's Cost); at that cost
+# sigma=0.15 covered more triples than the estimator's 0.1. "full" is the estimator's defaults.
+_SHORT = {"M": 1024, "batch_size": 512, "max_iter": 2500, "n_latent": 64, "sigma": 0.15}
+BUDGETS = {
+    "short": {"S": _SHORT, "M": _SHORT, "L": {**_SHORT, "M": 768, "max_iter": 2000}},
+    "full": {"S": {}, "M": {}, "L": {}},
+}
+# recorded per run: defaults change between commits
+BUDGET = ("M", "batch_size", "max_iter", "n_latent", "sigma")
 # Also recorded per run, and named in the budget note only where it is not 0 (Algorithm 1).
 OPTIONS = ("instance_noise", "hm_memory")
 
@@ -134,8 +143,7 @@ def run_one(name, size, lam_zero, seed, args):
     torch.set_num_threads(args.threads)
     n_train = 2000 if args.quick else args.n_train
     X, _ = load_data(args.data, n_train, seed, args.data_home)
-    kwargs = dict(QUICK) if args.quick else {}
-    kwargs.update(args.budget)
+    kwargs = fit_kwargs(size, args.budget, args.overrides, args.quick)
     if lam_zero:
         kwargs["lam"] = 0.0
     model = GANSIEstimator(architecture="dcgan", image_shape=SHAPES[args.data], size=size,
@@ -154,6 +162,19 @@ def run_one(name, size, lam_zero, seed, args):
             **{key: r[key] for key in METRICS}, "fit_seconds": seconds,
             **{key: model._setting(key) for key in BUDGET + OPTIONS},  # "auto" resolved
             "loss": model.loss}
+
+
+def fit_kwargs(size, budget, overrides, quick=False):
+    """The estimator's parameters for one fit of size ``size``: ``budget``'s (a key of
+    ``BUDGETS``), then ``QUICK``'s for a smoke run, then ``overrides`` (the options given on the
+    command line)."""
+    return {**BUDGETS[budget][size], **(QUICK if quick else {}), **overrides}
+
+
+def report_name(loss, budget):
+    """Basename of the outputs: ``table2`` (``wgan_digits`` for WGAN-GP), ``_full`` appended for
+    the estimator's budget, so that the two budgets' tables sit side by side."""
+    return ("table2" if loss == "gan" else "wgan_digits") + ("_full" if budget == "full" else "")
 
 
 def budget_note(runs):
@@ -179,14 +200,22 @@ def main():
     p.add_argument("--data-home", default=None, help="scikit-learn data cache for --data mnist")
     p.add_argument("--n-train", type=int, default=N_TRAIN,
                    help=f"training images per seed (default {N_TRAIN})")
+    p.add_argument("--budget", choices=sorted(BUDGETS), default="short",
+                   help="'short' (default): a budget per size for which the whole table runs on two "
+                        "CPU cores in under 30 minutes (sizes S and M: M=1024, max_iter=2500; L: "
+                        "M=768, max_iter=2000; all batch_size=512, n_latent=64, sigma=0.15); "
+                        "'full': the estimator's defaults (7,500 steps of M=4096, 2048 at size "
+                        "L; sigma=0.1), about 3.5-4 hours, written to table2_full.*")
     p.add_argument("--max-iter", type=int, default=None,
-                   help="training steps per fit (default: the estimator's default)")
+                   help="training steps per fit (default: --budget's)")
     p.add_argument("--M", type=int, default=None, dest="M",
-                   help="generated samples per step (default: the estimator's default)")
+                   help="generated samples per step (default: --budget's)")
     p.add_argument("--batch-size", type=int, default=None,
-                   help="data rows per step (default: the estimator's default)")
+                   help="data rows per step (default: --budget's)")
     p.add_argument("--n-latent", type=int, default=None,
-                   help="dimension of the generator's z (default: the estimator's default)")
+                   help="dimension of the generator's z (default: --budget's)")
+    p.add_argument("--sigma", type=float, default=None,
+                   help="sigma of the H_M term (default: --budget's)")
     p.add_argument("--instance-noise", type=float, default=None,
                    help="GANSIEstimator's instance_noise (default: 0, the paper's Algorithm 1)")
     p.add_argument("--hm-memory", type=int, default=None,
@@ -205,10 +234,13 @@ def main():
     add_update(p)
     add_resume(p)
     args = setup(p.parse_args())
-    # --M, --batch-size, --max-iter, --n-latent, --instance-noise, --hm-memory, --loss, --lam: they
-    # override the estimator's budget and options (run_one sets lam=0 for the plain rows)
-    args.budget = {key: getattr(args, key) for key in BUDGET + OPTIONS + ("loss", "lam")
-                   if getattr(args, key) is not None}
+    # --M, --batch-size, --max-iter, --n-latent, --sigma, --instance-noise, --hm-memory, --loss,
+    # --lam: they override --budget's values and the estimator's options (run_one sets lam=0 for
+    # the plain rows)
+    args.overrides = {key: getattr(args, key) for key in BUDGET + OPTIONS + ("loss", "lam")
+                      if getattr(args, key) is not None}
+    if args.sigma is not None and args.sigma <= 0:
+        raise SystemExit("--sigma must be positive")
     if args.lam is not None and args.lam < 0:
         raise SystemExit("--lam must be at least 0")
     if args.hm_memory is not None and args.hm_memory < 0:
@@ -235,7 +267,7 @@ def main():
     jobs = [(model_name(lam_zero, size, loss), size, lam_zero, seed)
             for size in sizes for lam_zero in (True, False) for seed in range(args.seeds)
             if (plain if lam_zero else si) in models]
-    report = "table2" if loss == "gan" else "wgan_digits"
+    report = report_name(loss, args.budget)
     checkpoint = Checkpoint(args, report)
     runs = record_setting(run_jobs(run_one, [(*job, args) for job in jobs], args.jobs,
                                    checkpoint=checkpoint, key=lambda job: f"{job[0]} seed {job[3]}"),
@@ -282,16 +314,22 @@ def main():
              f"`lam=0`, {si} " + (f"`lam={args.lam:g}`" if args.lam is not None else "the default `lam`")
              + ("" if loss == "gan" else "; both with `loss=\"wgan-gp\"`, a WGAN-GP critic (gradient "
                 "penalty 10) in place of the discriminator, on Table 2's networks")
-             + "; same networks and budget"
-             + "".join(f", {key}={value}" for key, value in args.budget.items() if key not in ("loss", "lam"))
+             + f"; same networks and budget (`--budget {args.budget}`: "
+             + ("one per size, for which the whole table runs on two CPU cores in under 30 minutes"
+                if args.budget == "short" else "the estimator's defaults")
+             + "".join(f"{'; given on the command line: ' if i == 0 else ', '}{key}={value}"
+                       for i, (key, value) in enumerate(
+                           (k, v) for k, v in args.overrides.items() if k not in ("loss", "lam")))
+             + "; the note below gives each row's)"
              + ". Modes: digit "
              "triples with ≥ 1 sample; KL: KL(P_g ‖ uniform). The first row scores real "
              "stacked images (fresh triples): the ceiling under this classifier. Our IS and "
              "exp H columns are over the 1000 triples"
              + ("; the paper's (≤ 10) appear to be over the 10 digits, so compare high quality, "
                 "modes and KL." if paper else "; the paper has no WGAN-GP rows on Stacked MNIST."))
-    title = ("Table 2: DCGAN vs DCGAN-SI on stacked digits" if loss == "gan"
-             else "WGAN-GP vs WGAN-GP-SI on stacked digits (Table 2's protocol)")
+    title = (("Table 2: DCGAN vs DCGAN-SI on stacked digits" if loss == "gan"
+              else "WGAN-GP vs WGAN-GP-SI on stacked digits (Table 2's protocol)")
+             + (", 30-minute budget" if args.budget == "short" else ", the estimator's default budget"))
     write_report(args, report, title, intro, header, table, [budget_note(runs), *notes])
     checkpoint.close()
 
