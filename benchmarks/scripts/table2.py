@@ -34,6 +34,7 @@ scores real stacked images (a fresh draw of triples; for ``--data digits`` built
 perfect generator would reach under this classifier.
 
     python benchmarks/scripts/table2.py                 # S, M, L x 5 seeds -> doc/results/table2.*
+    python benchmarks/scripts/table2.py --budget full   # the estimator's budget -> table2_full.*
     python benchmarks/scripts/table2.py --sizes M --seeds 1 --models DCGAN-SI
     python benchmarks/scripts/table2.py --jobs 1 --threads 2   # one fit at a time on 2 threads
     python benchmarks/scripts/table2.py --data mnist    # Stacked MNIST (download)
@@ -43,35 +44,52 @@ perfect generator would reach under this classifier.
         --out /tmp/budget                               # another budget, in a table of its own
     python benchmarks/scripts/table2.py --loss wgan-gp --sizes M   # -> wgan_digits.*
 
-Cost: the full table is 3 sizes x 2 models x 5 seeds = 30 fits at the estimator's default DCGAN
-budget (``"auto"``: 7,500 steps of M=4096 generated images (``n_latent=64``) and 512 real ones for
-sizes S and M, the same number of generated images as their earlier budget of 15,000 steps of
-M=2048, which was about 1.14x the time of 20,000 steps of M=1024, ``n_latent=256``; 7,500 steps of
-M=2048 for size L, whose wider generator makes a step cost almost three times one of size M on as
-many images, so that a fit takes about 1.4x one of size M). On two idle CPU cores one fit of the
-20,000-step budget on both threads takes 7-9 minutes (DCGAN-SI 452 s, DCGAN 418 s; another day 27 ms
-a step), one of size M's budget of 15,000 steps of M=2048 9-10 minutes (36-39 ms a step); the
-default, one single-threaded fit per core, runs two fits in 11-13 minutes at sizes S and M (size M's
-15,000-step budget) and 17 minutes at size L (1007-1020 s); on the machine that refitted Table 2's L
-rows, 21-25 minutes at size L (1238-1520 s). The full table needs about 3.5 hours on such a machine,
-far beyond the 30-minute target, and the 5 seeds of one size (both models) 60-85 minutes; the table
-in doc/results took about 4.7 hours: L 114 minutes on the slower machine, M 83 and S 85 minutes
-(refitted with the generator's banded blocks, S on a slower day) on a two-core AMD EPYC of CPU
-family 25, Zen 3. There two fits side by side took 995-1054 s a size-M fit (DCGAN 805-816 s) and
-1127-1181 s a size-S fit (DCGAN 773-851 s), and one size-M fit alone on both threads 548-674 s;
-before the bands, 1125-1151 s (DCGAN 857-1022 s), 1001-1038 s (DCGAN 788-828 s, with the retained
-memory of skSIG/_malloc.py) and 645-651 s. Cores differ: on a two-core AMD EPYC with AVX2 only, two
-DCGAN-SI fits of the 20,000-step budget side by side took 1186-1240 s each (640 s on the machine
-above), so there the table takes about twice as long. A shorter budget is not a way out: at
-``--max-iter 1500``, about what 30 fits can afford in 30 minutes, DCGAN-SI(M) covered 957 triples
-with KL 0.36 (seed 0, the earlier budget), below the paper's row (969, 0.30). Use ``--sizes``,
-``--seeds``, ``--models`` or a GPU (``--device cuda``) to fit it into a time budget; ``--max-iter``,
-``--M``, ``--batch-size`` and ``--n-latent`` change the budget, ``--instance-noise`` what the
-discriminator sees and ``--hm-memory`` the draws in H_M (and then the protocol). On one H100,
-eight or nine size-M fits of 20,000 steps (the then default's budget, or variants of about its
-cost), each in its own process, ran side by side in 237-261 s each (measured with a sweep script,
-not through ``--jobs``), so on such a GPU the table's 30 fits should take about 20 minutes (an
-estimate from those times, not a measured run of this script). """
+Cost: the table is 3 sizes x 2 models x 5 seeds = 30 fits. The default ``--budget short`` gives
+each fit what the whole table can afford in 30 minutes on two CPU cores, one single-threaded fit
+per core: 2,500 steps of M=1024 generated images at sizes S and M and 2,000 steps of M=768 at size
+L (whose wider generator makes a step cost about 2.8 times one of size M on as many images), each
+step with 512 real images, ``n_latent=64``, and ``sigma=0.15``, which at that cost covered more
+triples than the estimator's 0.1 (size M, seeds 0-2: 998, 1000 and 995 against 999, 991 and 986).
+On a two-core AMD EPYC of CPU family 25 with AVX-512 (Zen 4) the default run took 25 minutes:
+DCGAN-SI fits of 84-90 s at sizes S and M and 136-162 s at size L, the plain DCGAN's 59-70 s and
+120-128 s; DCGAN-SI covered 995.2, 996.2 and 993.6 triples on average at sizes S, M and L (989-1000
+over the fifteen fits) with KL 0.17 (the paper's DCGAN-SI(M): 969 triples, KL 0.30), the plain
+DCGAN 1-15 (``doc/results/table2.md``). The time depends on the CPU: a plain DCGAN(M) fit of the
+estimator's budget took 488-496 s on a Zen 5 machine, 805-816 s on the Zen 3 machine below, and a
+step of it here (60 steps, alone) 1.5 times Zen 5's, so on Zen 3 the default run may come close to
+30 minutes. The candidates behind the short budget are in the user guide ("Table 2 in 30
+minutes").
+
+``--budget full`` fits the estimator's default DCGAN budget (``"auto"``: 7,500 steps of M=4096
+generated images (``n_latent=64``) and 512 real ones for sizes S and M, the same number of generated
+images as their earlier budget of 15,000 steps of M=2048, which was about 1.14x the time of 20,000
+steps of M=1024, ``n_latent=256``; 7,500 steps of M=2048 for size L, whose wider generator makes a
+step cost almost three times one of size M on as many images, so that a fit takes about 1.4x one of
+size M). On two idle CPU cores one fit of the 20,000-step budget on both threads takes 7-9 minutes
+(DCGAN-SI 452 s, DCGAN 418 s; another day 27 ms a step), one of size M's budget of 15,000 steps of
+M=2048 9-10 minutes (36-39 ms a step); one single-threaded fit per core (the default ``--jobs``)
+runs two fits in 11-13 minutes at sizes S and M (size M's 15,000-step budget) and 17 minutes at size
+L (1007-1020 s); on the machine that refitted Table 2's L rows, 21-25 minutes at size L (1238-1520
+s). The full table needs about 3.5 hours on such a machine, and the 5 seeds of one size (both
+models) 60-85 minutes; its first table in doc/results took about 4.7 hours: L 114 minutes on the
+slower machine, M 83 and S 85 minutes (refitted with the generator's banded blocks, S on a slower
+day) on a two-core AMD EPYC of CPU family 25, Zen 3. There two fits side by side took 995-1054 s a
+size-M fit (DCGAN 805-816 s) and 1127-1181 s a size-S fit (DCGAN 773-851 s), and one size-M fit
+alone on both threads 548-674 s; before the bands, 1125-1151 s (DCGAN 857-1022 s), 1001-1038 s
+(DCGAN 788-828 s, with the retained memory of skSIG/_malloc.py) and 645-651 s. Cores differ: on a
+two-core AMD EPYC with AVX2 only, two DCGAN-SI fits of the 20,000-step budget side by side took
+1186-1240 s each (640 s on the machine above), so there the table takes about twice as long. Its
+refitted DCGAN-SI rows (the defaults of today) took 562-837 s a fit, two side by side, on a two-core
+Zen 5 machine. Merely cutting that budget's steps does not make a short budget: at ``--max-iter
+1500`` of an earlier budget (M=2048, ``sigma=0.1``) DCGAN-SI(M) covered 957 triples with KL 0.36
+(seed 0), below the paper's row (969, 0.30). Use ``--sizes``, ``--seeds``, ``--models`` or a GPU
+(``--device cuda``) to fit the full budget into a time budget; ``--max-iter``, ``--M``,
+``--batch-size``, ``--n-latent`` and ``--sigma`` change either budget, ``--instance-noise`` what the
+discriminator sees and ``--hm-memory`` the draws in H_M (and then the protocol). On one H100, eight
+or nine size-M fits of 20,000 steps (the then default's budget, or variants of about its cost), each
+in its own process, ran side by side in 237-261 s each (measured with a sweep script, not through
+``--jobs``), so on such a GPU the table's 30 fits should take about 20 minutes (an estimate from
+those times, not a measured run of this script). """
 
 import time
 
@@ -205,7 +223,7 @@ def main():
                         "CPU cores in under 30 minutes (sizes S and M: M=1024, max_iter=2500; L: "
                         "M=768, max_iter=2000; all batch_size=512, n_latent=64, sigma=0.15); "
                         "'full': the estimator's defaults (7,500 steps of M=4096, 2048 at size "
-                        "L; sigma=0.1), about 3.5-4 hours, written to table2_full.*")
+                        "L; sigma=0.1), hours (about 4.7 the first time), written to table2_full.*")
     p.add_argument("--max-iter", type=int, default=None,
                    help="training steps per fit (default: --budget's)")
     p.add_argument("--M", type=int, default=None, dest="M",
