@@ -186,6 +186,7 @@ def test_table2_update_keeps_other_sizes_and_counts_their_seeds(tmp_path):
     rows = (tmp_path / "table2_runs.csv").read_text().splitlines()
     assert [row.split(",")[0] for row in rows[1:]] == ["DCGAN-SI(S)", "DCGAN-SI(M)", "DCGAN-SI(M)"]
     report = (tmp_path / "table2.md").read_text()
+    assert report.startswith("# Table 2: DCGAN vs DCGAN-SI on stacked digits, 30-minute budget")
     assert "| DCGAN-SI(M) | 2 | 650.00 ± 50.00 | 0.85 ± 0.05 |" in report
     # the kept rows come from a CSV without jobs and threads: their setting is unknown
     assert "| 999.5 ± 0.5 | 0.060 ± 0.010 | 450 | ? |" in report
@@ -230,7 +231,7 @@ def test_table2_budgets():
     short = {size: table2.fit_kwargs(size, "short", {}) for size in "SML"}
     assert short["S"] == short["M"] == {"M": 1024, "batch_size": 512, "max_iter": 2500, "n_latent": 64,
                                         "sigma": 0.15}
-    assert short["L"] == {**short["M"], "M": 768, "max_iter": 2000}
+    assert short["L"] == {**short["M"], "M": 768, "max_iter": 2000, "sigma": 0.1}
     assert table2.fit_kwargs("L", "full", {}) == {}
     assert table2.fit_kwargs("M", "short", {}, quick=True) == {**short["M"], **table2.QUICK}
     assert table2.fit_kwargs("M", "short", {"M": 7, "sigma": 0.3}, quick=True) == {
@@ -264,7 +265,7 @@ def test_table2_wgan_gp_writes_its_own_table_with_the_lam_of_its_si_rows(tmp_pat
     assert [(r["model"], r["lam"], r["loss"]) for r in runs] == [
         ("WGAN-GP(S)", "0.0", "wgan-gp"), ("WGAN-GP-SI(S)", "2.5", "wgan-gp")]
     report = (tmp_path / "wgan_digits.md").read_text()
-    assert report.startswith("# WGAN-GP vs WGAN-GP-SI on stacked digits")
+    assert report.startswith("# WGAN-GP vs WGAN-GP-SI on stacked digits (Table 2's protocol), short budget")
     assert "WGAN-GP is `lam=0`, WGAN-GP-SI `lam=2.5`; both with `loss=\"wgan-gp\"`" in report
     assert "| WGAN-GP-SI(S) | 1 |" in report and "Paper" not in report
     bad = run_script("table2.py", tmp_path, "--loss", "wgan-gp", "--models", "DCGAN-SI")

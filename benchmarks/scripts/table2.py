@@ -44,21 +44,22 @@ perfect generator would reach under this classifier.
         --out /tmp/budget                               # another budget, in a table of its own
     python benchmarks/scripts/table2.py --loss wgan-gp --sizes M   # -> wgan_digits.*
 
-Cost: the table is 3 sizes x 2 models x 5 seeds = 30 fits. The default ``--budget short`` gives
-each fit what the whole table can afford in 30 minutes on two CPU cores, one single-threaded fit
-per core: 2,500 steps of M=1024 generated images at sizes S and M and 2,000 steps of M=768 at size
-L (whose wider generator makes a step cost about 2.8 times one of size M on as many images), each
-step with 512 real images, ``n_latent=64``, and ``sigma=0.15``, which at that cost covered more
-triples than the estimator's 0.1 (size M, seeds 0-2: 998, 1000 and 995 against 999, 991 and 986).
-On a two-core AMD EPYC of CPU family 25 with AVX-512 (Zen 4) the default run took 25 minutes:
-DCGAN-SI fits of 84-90 s at sizes S and M and 136-162 s at size L, the plain DCGAN's 59-70 s and
-120-128 s; DCGAN-SI covered 995.2, 996.2 and 993.6 triples on average at sizes S, M and L (989-1000
-over the fifteen fits) with KL 0.17 (the paper's DCGAN-SI(M): 969 triples, KL 0.30), the plain
-DCGAN 1-15 (``doc/results/table2.md``). The time depends on the CPU: a plain DCGAN(M) fit of the
-estimator's budget took 488-496 s on a Zen 5 machine, 805-816 s on the Zen 3 machine below, and a
-step of it here (60 steps, alone) 1.5 times Zen 5's, so on Zen 3 the default run may come close to
-30 minutes. The candidates behind the short budget are in the user guide ("Table 2 in 30
-minutes").
+Cost: the table is 3 sizes x 2 models x 5 seeds = 30 fits. The default ``--budget short`` gives each
+fit what the whole table can afford in 30 minutes on two CPU cores, one single-threaded fit per
+core: 2,500 steps of M=1024 generated images at sizes S and M and 2,000 steps of M=768 at size L
+(whose wider generator makes a step cost about 2.8 times one of size M on as many images), each step
+with 512 real images and ``n_latent=64``; ``sigma=0.15`` at sizes S and M, which at that cost
+covered more triples than the estimator's 0.1 on size M's seeds 0-2 (998, 1000 and 995 against 999,
+991 and 986; even on seeds 5-9), and 0.1 at size L, where 0.15 lost many triples on some seeds
+(seeds 5-9: 991, 992, 979, 957 and 943 against 987, 987, 985, 996 and 999). On a two-core AMD EPYC
+of CPU family 25 with AVX-512 (Zen 4) the default run took 24 minutes: DCGAN-SI fits of 77-91 s at
+sizes S and M and 132-134 s at size L, the plain DCGAN's 54-65 s and 121-123 s; DCGAN-SI covered
+995.2, 996.2 and 991.0 triples on average at sizes S, M and L (978-1000 over the fifteen fits) with
+KL 0.17, 0.17 and 0.16 (the paper's DCGAN-SI(M): 969 triples, KL 0.30), the plain DCGAN 1-15
+(``doc/results/table2.md``). The time depends on the CPU: a plain DCGAN(M) fit of the estimator's
+budget took 488-496 s on a Zen 5 machine, 805-816 s on the Zen 3 machine below, and a step of it
+here (60 steps, alone) 1.5 times Zen 5's, so on Zen 3 the default run may come close to 30 minutes.
+The candidates behind the short budget are in the user guide ("Table 2 in 30 minutes").
 
 ``--budget full`` fits the estimator's default DCGAN budget (``"auto"``: 7,500 steps of M=4096
 generated images (``n_latent=64``) and 512 real ones for sizes S and M, the same number of generated
@@ -116,10 +117,11 @@ PAPER = {  # Table 2 of the paper (Stacked MNIST 28x28x3, 5 runs): mean ± stand
 QUICK = {"max_iter": 20, "M": 64, "batch_size": 64, "n_eval_samples": 64}
 # The budgets of --budget, per size. "short", the default, is sized so that the 30 fits of the
 # whole table run on two CPU cores in under 30 minutes (see the docstring's Cost); at that cost
-# sigma=0.15 covered more triples than the estimator's 0.1. "full" is the estimator's defaults.
+# sigma=0.15 covered more triples than the estimator's 0.1 at size M, and fewer at size L, which
+# keeps 0.1. "full" is the estimator's defaults.
 _SHORT = {"M": 1024, "batch_size": 512, "max_iter": 2500, "n_latent": 64, "sigma": 0.15}
 BUDGETS = {
-    "short": {"S": _SHORT, "M": _SHORT, "L": {**_SHORT, "M": 768, "max_iter": 2000}},
+    "short": {"S": _SHORT, "M": _SHORT, "L": {**_SHORT, "M": 768, "max_iter": 2000, "sigma": 0.1}},
     "full": {"S": {}, "M": {}, "L": {}},
 }
 # recorded per run: defaults change between commits
@@ -196,10 +198,10 @@ def report_name(loss, budget):
 
 
 def budget_note(runs):
-    """Which rows were trained with which ``M``, ``batch_size``, ``max_iter`` and ``n_latent``,
-    and ``instance_noise`` and ``hm_memory`` where they are not 0 (the runs CSV records them; a
-    value kept from a CSV written before its column existed is left out, and a row with none is
-    "unrecorded")."""
+    """Which rows were trained with which ``M``, ``batch_size``, ``max_iter``, ``n_latent`` and
+    ``sigma``, and ``instance_noise`` and ``hm_memory`` where they are not 0 (the runs CSV records
+    them; a value kept from a CSV written before its column existed is left out, and a row with
+    none is "unrecorded")."""
     groups = {}
     for run in runs:
         keys = [key for key in BUDGET if run.get(key, "") != ""]
@@ -220,8 +222,9 @@ def main():
                    help=f"training images per seed (default {N_TRAIN})")
     p.add_argument("--budget", choices=sorted(BUDGETS), default="short",
                    help="'short' (default): a budget per size for which the whole table runs on two "
-                        "CPU cores in under 30 minutes (sizes S and M: M=1024, max_iter=2500; L: "
-                        "M=768, max_iter=2000; all batch_size=512, n_latent=64, sigma=0.15); "
+                        "CPU cores in under 30 minutes (sizes S and M: M=1024, max_iter=2500, "
+                        "sigma=0.15; L: M=768, max_iter=2000, sigma=0.1; all batch_size=512, "
+                        "n_latent=64); "
                         "'full': the estimator's defaults (7,500 steps of M=4096, 2048 at size "
                         "L; sigma=0.1), hours (about 4.7 the first time), written to table2_full.*")
     p.add_argument("--max-iter", type=int, default=None,
@@ -347,7 +350,8 @@ def main():
                 "modes and KL." if paper else "; the paper has no WGAN-GP rows on Stacked MNIST."))
     title = (("Table 2: DCGAN vs DCGAN-SI on stacked digits" if loss == "gan"
               else "WGAN-GP vs WGAN-GP-SI on stacked digits (Table 2's protocol)")
-             + (", 30-minute budget" if args.budget == "short" else ", the estimator's default budget"))
+             + (", the estimator's default budget" if args.budget == "full"
+                else ", 30-minute budget" if loss == "gan" else ", short budget"))
     write_report(args, report, title, intro, header, table, [budget_note(runs), *notes])
     checkpoint.close()
 
