@@ -324,6 +324,7 @@ def main():
     shape = "×".join(map(str, SHAPES[args.data]))
     data_text = ("scikit-learn's 8×8 digits stacked as RGB (offline; the paper uses 28×28 "
                  "Stacked MNIST)" if args.data == "digits" else "Stacked MNIST")
+    given = ", ".join(f"{key}={value}" for key, value in args.overrides.items() if key not in ("loss", "lam"))
     intro = (f"Data: {data_text}, images {shape}, {2000 if args.quick else args.n_train} training "
              f"images per seed; {2000 if args.quick else N_SAMPLES} samples per model scored by "
              f"`StackedDigitsClassifier` (logistic regression per channel, fitted on "
@@ -338,9 +339,7 @@ def main():
              + f"; same networks and budget (`--budget {args.budget}`: "
              + ("one per size, for which the whole table runs on two CPU cores in under 30 minutes"
                 if args.budget == "short" else "the estimator's defaults")
-             + "".join(f"{'; given on the command line: ' if i == 0 else ', '}{key}={value}"
-                       for i, (key, value) in enumerate(
-                           (k, v) for k, v in args.overrides.items() if k not in ("loss", "lam")))
+             + (f"; given on the command line: {given}" if given else "")
              + "; the note below gives each row's)"
              + ". Modes: digit "
              "triples with ≥ 1 sample; KL: KL(P_g ‖ uniform). The first row scores real "
